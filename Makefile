@@ -1,0 +1,16 @@
+# Hyper's entry points. `make demo` and `make test` are the README's two quick-start commands.
+.PHONY: demo test build format
+
+demo:
+	scripts/demo
+
+test:
+	scripts/install-dependencies
+	swift build --product hyper-demo
+	swift test
+
+build:
+	swift build
+
+format:
+	swift format --in-place --recursive Sources Tests Package.swift

@@ -1,0 +1,185 @@
+import Glibc
+import HTTPTypes
+import HyperFastCGI
+import Logging
+import Synchronization
+
+extension Application {
+    /// Serves the app on `socket` until SIGTERM or SIGINT, then stops accepting, lets requests in
+    /// flight finish within the grace period and returns.
+    ///
+    /// Call it from the main thread before starting other threads: it blocks SIGTERM and SIGINT
+    /// in every thread and waits for them here, and ignores SIGPIPE (a client that went away is
+    /// seen as a write error instead).
+    public func run(on socket: ListeningSocket) {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        signal(SIGPIPE, SIG_IGN)
+
+        let server = FastCGIServer(socket: socket, configuration: configuration.server, logger: logger) {
+            [self] exchange in
+            serve(exchange)
+        }
+        server.start()
+        logger.info("Hyper: serving", metadata: ["socket": "\(socket.address)", "max-threads": "\(configuration.server.maxThreads)"])
+
+        var received: Int32 = 0
+        sigwait(&signals, &received)
+        logger.info("Hyper: stopping", metadata: ["signal": "\(received == SIGTERM ? "SIGTERM" : "SIGINT")"])
+        server.stop()
+        if !server.waitForRequestsInFlight(timeout: configuration.shutdownGracePeriod) {
+            logger.warning("Hyper: requests still in flight after the grace period", metadata: ["busy": "\(server.statistics.busy)"])
+        }
+        socket.close()
+        logger.info("Hyper: stopped")
+    }
+
+    /// Answers one FastCGI request on its request thread.
+    func serve(_ exchange: FastCGIExchange) {
+        let started = ContinuousClock.now
+        let record = ResponseRecord()
+        let request: Request
+        do {
+            request = try readRequest(from: exchange)
+        } catch {
+            logger.warning("Hyper: bad request", metadata: ["status": "\(error.status.code)", "error": "\(error.message)"])
+            let response = error.response(for: Request(method: .get, path: "/"))
+            let outcome = exchange.writeResponse(encodeHead(of: response, isHead: false, record: record)! + response.bodyBytes)
+            logAccess(method: "-", path: "-", record: record, outcome: outcome, started: started)
+            return
+        }
+        let channel = exchange.makeResponseChannel()
+        let task = Task { [request] in
+            await trackTask { await produceResponse(to: request, into: channel, record: record) }
+        }
+        let outcome = exchange.writeResponse(from: channel)
+        if outcome.clientDisconnected {
+            task.cancel()
+            record.clientDisconnected = true
+        }
+        logAccess(method: request.method.rawValue, path: request.path, record: record, outcome: outcome, started: started)
+    }
+
+    /// Reads the CGI parameters and the body. Throws the HTTP error to answer with.
+    private func readRequest(from exchange: FastCGIExchange) throws(HTTPError) -> Request {
+        var request = try Request.fromCGI(exchange.parameters())
+        let lengthField = request.headerFields[.contentLength] ?? ""
+        guard let declaredLength = lengthField.isEmpty ? 0 : Int(lengthField), declaredLength >= 0 else {
+            throw HTTPError(.badRequest, message: "Content-Length is not a number.")
+        }
+        guard declaredLength <= configuration.maxBodySize else {
+            throw HTTPError(.contentTooLarge, message: "The request body is larger than \(configuration.maxBodySize) bytes.")
+        }
+        let (body, complete) = exchange.readBody(limit: configuration.maxBodySize)
+        guard complete else {
+            if body.count > configuration.maxBodySize {
+                throw HTTPError(.contentTooLarge, message: "The request body is larger than \(configuration.maxBodySize) bytes.")
+            }
+            throw HTTPError(.badRequest, message: "The request body ended early (\(body.count) of \(declaredLength) bytes).")
+        }
+        guard body.count == declaredLength else {
+            throw HTTPError(.badRequest, message: "The request body has \(body.count) bytes, Content-Length says \(declaredLength).")
+        }
+        request.body = body
+        return request
+    }
+
+    /// Runs the route on a task and writes its response into `channel`.
+    private func produceResponse(to request: Request, into channel: ResponseChannel, record: ResponseRecord) async {
+        defer { channel.finish() }
+        var response: Response
+        switch router.match(method: request.method, path: request.path) {
+        case .notFound:
+            response = HTTPError(.notFound).response(for: request)
+        case .methodNotAllowed(let allowed):
+            response = methodNotAllowed(allowed, request: request)
+        case .found(let handler, let parameters, let pattern):
+            record.route = pattern.description
+            var routed = request
+            routed.pathParameters = parameters
+            response = await self.response(for: routed, from: handler)
+        }
+        let isHead = request.method == .head
+        var head = encodeHead(of: response, isHead: isHead, record: record)
+        if head == nil {
+            response = HTTPError(.internalServerError).response(for: request)
+            head = encodeHead(of: response, isHead: isHead, record: record)
+        }
+        do {
+            switch response.body {
+            case .bytes(let bytes):
+                try await channel.send(head! + (isHead ? [] : bytes))
+            case .stream(let body):
+                channel.startStreaming(
+                    heartbeat: body.heartbeat.map { ResponseChannel.Heartbeat(interval: configuration.heartbeatInterval, bytes: $0) })
+                try await channel.send(head!)
+                if !isHead { try await body.write(ResponseBodyWriter(channel: channel)) }
+            }
+        } catch is ClientDisconnectedError {
+            record.clientDisconnected = true
+        } catch is CancellationError {
+            record.clientDisconnected = true
+        } catch {
+            logger.error("Hyper: stream ended by an error", metadata: ["path": "\(request.path)", "error": "\(error)"])
+        }
+    }
+
+    /// The CGI header block for `response`, with Hyper's default headers added; nil (logged) if
+    /// a header would split the block.
+    private func encodeHead(of response: Response, isHead: Bool, record: ResponseRecord) -> [UInt8]? {
+        var fields = response.headerFields
+        if fields[.contentType] == nil { fields[.contentType] = MediaType.html }
+        fields[.xContentTypeOptions] = "nosniff"
+        switch response.body {
+        case .bytes(let bytes):
+            fields[.contentLength] = String(bytes.count)
+        case .stream:
+            fields[HTTPField.Name("X-Accel-Buffering")!] = "no"
+            if fields[.cacheControl] == nil { fields[.cacheControl] = "no-cache" }
+        }
+        do {
+            let head = try ResponseHead.serialize(status: response.status, fields: fields)
+            record.status = response.status.code
+            return head
+        } catch {
+            logger.error("Hyper: response refused", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+}
+
+extension Application {
+    /// Logs one line per request: method, path, status, bytes, duration.
+    fileprivate func logAccess(method: String, path: String, record: ResponseRecord, outcome: ResponseOutcome, started: ContinuousClock.Instant) {
+        let duration = ContinuousClock.now - started
+        let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        var metadata: Logger.Metadata = [
+            "status": "\(record.status)", "bytes": "\(outcome.bytesWritten)",
+            "ms": "\(Int(milliseconds * 1000) / 1000).\(Int(milliseconds * 1000) % 1000)",
+        ]
+        if let route = record.route { metadata["route"] = "\(route)" }
+        if record.clientDisconnected || outcome.clientDisconnected { metadata["client"] = "gone" }
+        logger.info("\(method) \(path)", metadata: metadata)
+    }
+}
+
+/// What the access log says of one response, filled in by the route's task.
+final class ResponseRecord: Sendable {
+    private let storage = Mutex<(status: Int, route: String?, clientDisconnected: Bool)>((0, nil, false))
+
+    var status: Int {
+        get { storage.withLock { $0.status } }
+        set { storage.withLock { $0.status = newValue } }
+    }
+    var route: String? {
+        get { storage.withLock { $0.route } }
+        set { storage.withLock { $0.route = newValue } }
+    }
+    var clientDisconnected: Bool {
+        get { storage.withLock { $0.clientDisconnected } }
+        set { storage.withLock { $0.clientDisconnected = newValue } }
+    }
+}

@@ -1,0 +1,91 @@
+import HTTPTypes
+import HyperFastCGI
+import Logging
+import Synchronization
+
+/// A Hyper app: a router and the settings to serve it over FastCGI.
+///
+/// ```swift
+/// var router = Router()
+/// try router.add("/", HomePage.self)
+/// let app = Application(router: router, logger: Logger(label: "app"))
+/// try app.run(on: .unix(path: "/run/app.sock"))   // until SIGTERM or SIGINT
+/// ```
+public final class Application: Sendable {
+    /// Limits and intervals of a running app.
+    public struct Configuration: Sendable {
+        /// Largest request body accepted; a larger one is answered with 413.
+        public var maxBodySize: Int
+        /// Silence after which a stream sends a heartbeat comment (keep it below nginx's
+        /// `fastcgi_read_timeout`).
+        public var heartbeatInterval: Duration
+        /// How long requests in flight may take to finish after SIGTERM.
+        public var shutdownGracePeriod: Duration
+        /// The request thread pool.
+        public var server: FastCGIServer.Configuration
+
+        public init(
+            maxBodySize: Int = 10 * 1024 * 1024, heartbeatInterval: Duration = .seconds(15),
+            shutdownGracePeriod: Duration = .seconds(5), server: FastCGIServer.Configuration = .init()
+        ) {
+            self.maxBodySize = maxBodySize
+            self.heartbeatInterval = heartbeatInterval
+            self.shutdownGracePeriod = shutdownGracePeriod
+            self.server = server
+        }
+    }
+
+    public let router: Router
+    public let configuration: Configuration
+    public let logger: Logger
+    private let runningTasks = Atomic<Int>(0)
+
+    public init(router: Router, configuration: Configuration = .init(), logger: Logger) {
+        self.router = router
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Route tasks currently running (streams included); 0 once every request has ended.
+    public var runningRouteTasks: Int {
+        runningTasks.load(ordering: .relaxed)
+    }
+
+    /// Answers `request` in process, without FastCGI: routing, the route, and error pages.
+    /// The request's `path` must already be normalised.
+    public func response(for request: Request) async -> Response {
+        switch router.match(method: request.method, path: request.path) {
+        case .notFound:
+            return HTTPError(.notFound).response(for: request)
+        case .methodNotAllowed(let allowed):
+            return methodNotAllowed(allowed, request: request)
+        case .found(let handler, let parameters, _):
+            var request = request
+            request.pathParameters = parameters
+            return await response(for: request, from: handler)
+        }
+    }
+
+    func response(for request: Request, from handler: RequestHandler) async -> Response {
+        do {
+            return try await handler(request)
+        } catch let error as any HTTPResponseError {
+            return error.response(for: request)
+        } catch {
+            logger.error(
+                "Hyper: route failed", metadata: ["method": "\(request.method)", "path": "\(request.path)", "error": "\(error)"])
+            return HTTPError(.internalServerError).response(for: request)
+        }
+    }
+
+    func methodNotAllowed(_ allowed: [HTTPRequest.Method], request: Request) -> Response {
+        let allow = allowed.map(\.rawValue).joined(separator: ", ")
+        return HTTPError(.methodNotAllowed, headerFields: [.allow: allow]).response(for: request)
+    }
+
+    func trackTask<T>(_ body: () async -> T) async -> T {
+        runningTasks.add(1, ordering: .relaxed)
+        defer { runningTasks.subtract(1, ordering: .relaxed) }
+        return await body()
+    }
+}

@@ -1,0 +1,74 @@
+import HTTPTypes
+
+/// An HTTP request as nginx passed it over FastCGI.
+public struct Request: Sendable {
+    public var method: HTTPRequest.Method
+    /// The decoded, normalised path the router matched, without the app's mount prefix.
+    public var path: String
+    /// Where nginx mounts the app (`SCRIPT_NAME` when nginx splits the path), "" at the root.
+    public var mountPrefix: String
+    /// The query parameters, percent-decoded, in order; repeated keys are kept.
+    public var query: QueryParameters
+    public var headerFields: HTTPFields
+    /// The client's address as nginx saw it (`REMOTE_ADDR`).
+    public var remoteAddress: String?
+    /// The request body, read completely before the route runs.
+    public var body: [UInt8]
+    /// The values of the `{name}` segments of the matched route pattern.
+    public var pathParameters: PathParameters
+
+    public init(
+        method: HTTPRequest.Method, path: String, mountPrefix: String = "", query: QueryParameters = QueryParameters(),
+        headerFields: HTTPFields = [:], remoteAddress: String? = nil, body: [UInt8] = [],
+        pathParameters: PathParameters = PathParameters()
+    ) {
+        self.method = method
+        self.path = path
+        self.mountPrefix = mountPrefix
+        self.query = query
+        self.headerFields = headerFields
+        self.remoteAddress = remoteAddress
+        self.body = body
+        self.pathParameters = pathParameters
+    }
+
+    /// A typed path parameter; a value that does not convert is a 404 (`/users/abc` where the
+    /// route wants an `Int`), because no such resource exists.
+    ///
+    /// ```swift
+    /// let userID = try request.parameter("user_id", as: Int.self)
+    /// ```
+    public func parameter<Value: LosslessStringConvertible>(_ name: String, as type: Value.Type = Value.self) throws(HTTPError)
+        -> Value
+    {
+        guard let raw = pathParameters[name] else {
+            throw HTTPError(.internalServerError, message: "The route has no parameter \(name).")
+        }
+        guard let value = Value(raw) else { throw HTTPError(.notFound) }
+        return value
+    }
+
+    /// The form fields of an `application/x-www-form-urlencoded` body.
+    public var formFields: QueryParameters {
+        QueryParameters(encoded: String(decoding: body, as: UTF8.self))
+    }
+
+    /// The cookies the client sent.
+    public var cookies: [String: String] {
+        var result: [String: String] = [:]
+        for header in headerFields[values: .cookie] {
+            for pair in header.split(separator: ";") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2 else { continue }
+                result[parts[0].trimmingSpaces] = parts[1].trimmingSpaces
+            }
+        }
+        return result
+    }
+}
+
+extension Substring {
+    fileprivate var trimmingSpaces: String {
+        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+}

@@ -1,0 +1,68 @@
+import HTTPTypes
+
+/// What a route answers: a status, header fields and a body.
+///
+/// `Content-Type` defaults to `text/html; charset=utf-8`; Hyper adds
+/// `X-Content-Type-Options: nosniff` to every response.
+public struct Response: Sendable {
+    public var status: HTTPResponse.Status
+    public var headerFields: HTTPFields
+    public var body: Body
+
+    /// A response body: bytes in memory, or a stream written as it is produced.
+    public enum Body: Sendable {
+        case bytes([UInt8])
+        case stream(StreamingBody)
+    }
+
+    public init(status: HTTPResponse.Status = .ok, headerFields: HTTPFields = [:], body: Body = .bytes([])) {
+        self.status = status
+        self.headerFields = headerFields
+        self.body = body
+    }
+
+    /// An HTML page.
+    public init(status: HTTPResponse.Status = .ok, html: HTML) {
+        self.init(status: status, headerFields: [.contentType: MediaType.html], body: .bytes(html.bytes))
+    }
+
+    /// Plain text.
+    public init(status: HTTPResponse.Status = .ok, text: String) {
+        self.init(status: status, headerFields: [.contentType: MediaType.plainText], body: .bytes(Array(text.utf8)))
+    }
+
+    /// A redirect to `location`, `303 See Other` by default (the answer to a form POST).
+    public static func redirect(to location: String, status: HTTPResponse.Status = .seeOther) -> Response {
+        Response(status: status, headerFields: [.location: location, .contentType: MediaType.plainText])
+    }
+
+    /// Adds a `Set-Cookie` header.
+    public mutating func setCookie(_ cookie: Cookie) {
+        headerFields.append(HTTPField(name: .setCookie, value: cookie.headerValue))
+    }
+
+    /// The body's bytes when it is in memory; empty for a stream.
+    var bodyBytes: [UInt8] {
+        if case .bytes(let bytes) = body { return bytes }
+        return []
+    }
+
+    /// The page shown for an error status: the status and a message, nothing else.
+    static func errorPage(status: HTTPResponse.Status, message: String) -> Response {
+        let html: HTML = """
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><title>\(status.code) \(status.reasonPhrase)</title></head>
+            <body><h1>\(status.code) \(status.reasonPhrase)</h1><p>\(message)</p></body></html>
+
+            """
+        return Response(status: status, html: html)
+    }
+}
+
+/// Common media types.
+public enum MediaType {
+    public static let html = "text/html; charset=utf-8"
+    public static let plainText = "text/plain; charset=utf-8"
+    public static let json = "application/json"
+    public static let eventStream = "text/event-stream"
+}

@@ -1,0 +1,121 @@
+import HTTPTypes
+
+/// Maps a method and a path to the route that answers it.
+///
+/// Literal segments take precedence over `{parameter}` segments, whatever the order routes were
+/// added in: `/users/new` beats `/users/{user_id}`.
+///
+/// ```swift
+/// var router = Router()
+/// try router.add("/", HomePage.self)
+/// try router.add("/users/{user_id}", UserPage.self)
+/// try router.add("/chat/{room_id}/messages", method: .post) { request in … }
+/// ```
+public struct Router: Sendable {
+    /// The result of looking up a request.
+    public enum Match: Sendable {
+        case found(RequestHandler, PathParameters, pattern: PathPattern)
+        /// The path exists for other methods; `allowed` is the value of the `Allow` header.
+        case methodNotAllowed(allowed: [HTTPRequest.Method])
+        case notFound
+    }
+
+    private struct Endpoint: Sendable {
+        let pattern: PathPattern
+        let handler: RequestHandler
+    }
+
+    private final class Node: @unchecked Sendable {
+        // Mutated only while the router is built (`add`, which copies on write), read-only after.
+        var literals: [String: Node] = [:]
+        var parameter: Node?
+        var endpoints: [HTTPRequest.Method: Endpoint] = [:]
+
+        func copy() -> Node {
+            let node = Node()
+            node.literals = literals.mapValues { $0.copy() }
+            node.parameter = parameter?.copy()
+            node.endpoints = endpoints
+            return node
+        }
+    }
+
+    private var root = Node()
+
+    public init() {}
+
+    /// The patterns and methods registered, for listings and tests.
+    public private(set) var routes: [(method: HTTPRequest.Method, pattern: PathPattern)] = []
+
+    /// Registers a route type at `path`.
+    public mutating func add<R: Route>(_ path: String, _ route: R.Type) throws {
+        try add(path, method: R.method) { request in try await R.respond(to: request) }
+    }
+
+    /// Registers a closure at `path` for `method`. Throws `PathPatternError` for a malformed
+    /// pattern and `RouterError.duplicate` if the same path and method are already taken.
+    public mutating func add(_ path: String, method: HTTPRequest.Method, handler: @escaping RequestHandler) throws {
+        let pattern = try PathPattern(path)
+        if !isKnownUniquelyReferenced(&root) { root = root.copy() }
+        var node = root
+        for segment in pattern.segments {
+            switch segment {
+            case .literal(let text):
+                node = node.literals[text] ?? { let child = Node(); node.literals[text] = child; return child }()
+            case .parameter:
+                node = node.parameter ?? { let child = Node(); node.parameter = child; return child }()
+            }
+        }
+        if let existing = node.endpoints[method] {
+            throw RouterError.duplicate(method: method, pattern: pattern.description, existing: existing.pattern.description)
+        }
+        node.endpoints[method] = Endpoint(pattern: pattern, handler: handler)
+        routes.append((method, pattern))
+    }
+
+    /// Finds the route for `method` and `path` (a normalised path). `HEAD` falls back to `GET`.
+    public func match(method: HTTPRequest.Method, path: String) -> Match {
+        var values: [String] = []
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        guard let node = Self.find(segments[...], in: root, values: &values) else { return .notFound }
+        guard let endpoint = node.endpoints[method] ?? (method == .head ? node.endpoints[.get] : nil) else {
+            var allowed = Array(node.endpoints.keys)
+            if allowed.contains(.get) { allowed.append(.head) }
+            return .methodNotAllowed(allowed: allowed.sorted { $0.rawValue < $1.rawValue })
+        }
+        var parameters: [String: String] = [:]
+        var valueIndex = 0
+        for case .parameter(let name) in endpoint.pattern.segments {
+            parameters[name] = values[valueIndex]
+            valueIndex += 1
+        }
+        return .found(endpoint.handler, PathParameters(parameters), pattern: endpoint.pattern)
+    }
+
+    /// Depth-first search preferring literal children; `values` collects parameter segments.
+    private static func find(_ segments: ArraySlice<Substring>, in node: Node, values: inout [String]) -> Node? {
+        guard let first = segments.first else { return node.endpoints.isEmpty ? nil : node }
+        let rest = segments.dropFirst()
+        if let literal = node.literals[String(first)], let found = find(rest, in: literal, values: &values) {
+            return found
+        }
+        if let parameter = node.parameter {
+            values.append(String(first))
+            if let found = find(rest, in: parameter, values: &values) { return found }
+            values.removeLast()
+        }
+        return nil
+    }
+}
+
+/// A route that cannot be registered.
+public enum RouterError: Error, Equatable, CustomStringConvertible {
+    case duplicate(method: HTTPRequest.Method, pattern: String, existing: String)
+
+    public var description: String {
+        switch self {
+        case .duplicate(let method, let pattern, let existing):
+            "Hyper: \(method) \(pattern) is already routed (as \(existing))"
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import Hyper
+
+/// `/users/{user_id}`: loads a user and their posts before rendering.
+struct UserPage: Page {
+    let user: User
+    let posts: [Post]
+
+    init(request: Request) async throws {
+        let userID = try request.parameter("user_id", as: Int.self)
+        guard let user = await SampleStore.shared.user(id: userID) else {
+            throw HTTPError(.notFound, message: "There is no user \(userID).")
+        }
+        self.user = user
+        posts = await SampleStore.shared.posts(by: userID)
+    }
+
+    var body: HTML {
+        Layout(title: user.name) {
+            """
+            <h1>\(user.name)</h1>
+            <ul>
+            \(posts.map { post -> HTML in "<li>\(post.title)</li>\n" })
+            </ul>
+            """
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import Glibc
+
+/// The socket a FastCGI server accepts connections on.
+///
+/// ```swift
+/// let socket = try ListeningSocket.unix(path: "/run/hyper/app.sock")
+/// let socket = try ListeningSocket.tcp(host: "127.0.0.1", port: 9000)
+/// let socket = try ListeningSocket.inherited()   // spawn-fcgi, systemd socket activation
+/// ```
+public struct ListeningSocket: Sendable {
+    /// The listening descriptor.
+    public let descriptor: Int32
+    /// The unix socket file this process created, removed again by `close()`.
+    public let ownedPath: String?
+    /// A human-readable address for logs.
+    public let address: String
+
+    /// The backlog of connections the kernel queues while every thread is busy.
+    public static let defaultBacklog: Int32 = 1024
+
+    /// Binds a unix domain socket at `path`.
+    ///
+    /// A stale socket file left by a process that died is replaced; if a live process still
+    /// accepts on `path`, this throws `ListeningSocketError.addressInUse` instead of stealing it.
+    /// - Parameters:
+    ///   - mode: the socket file's permissions; the default lets nginx's workers (in the
+    ///     file's group, or any user with 0o666) connect.
+    ///   - group: a group name to give the socket file to, such as `www-data`.
+    public static func unix(
+        path: String, mode: mode_t = 0o666, group: String? = nil, backlog: Int32 = defaultBacklog
+    ) throws(ListeningSocketError) -> ListeningSocket {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard path.utf8.count < capacity, !path.isEmpty else {
+            throw .invalidAddress("unix socket path must be 1...\(capacity - 1) bytes: \(path)")
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: path.utf8)
+            raw[path.utf8.count] = 0
+        }
+        if isAcceptingConnections(at: address) {
+            throw .addressInUse("another process is accepting on \(path)")
+        }
+        if unlink(path) != 0 && errno != ENOENT {
+            throw .system("cannot remove stale socket \(path)", errno)
+        }
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw .system("socket()", errno) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard bound == 0 else {
+            let code = errno
+            Glibc.close(descriptor)
+            throw .system("cannot bind \(path)", code)
+        }
+        do throws(ListeningSocketError) {
+            try setOwnership(path: path, mode: mode, group: group)
+            guard listen(descriptor, backlog) == 0 else { throw .system("listen on \(path)", errno) }
+        } catch {
+            Glibc.close(descriptor)
+            unlink(path)
+            throw error
+        }
+        return ListeningSocket(descriptor: descriptor, ownedPath: path, address: "unix:\(path)")
+    }
+
+    /// Binds a TCP socket on `host` (an IPv4 or IPv6 literal) and `port`.
+    public static func tcp(host: String, port: UInt16, backlog: Int32 = defaultBacklog) throws(ListeningSocketError)
+        -> ListeningSocket
+    {
+        var hints = addrinfo()
+        hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &list) == 0, let info = list else {
+            throw .invalidAddress("not a numeric IP address: \(host)")
+        }
+        defer { freeaddrinfo(list) }
+        let descriptor = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw .system("socket()", errno) }
+        var one: Int32 = 1
+        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        guard bind(descriptor, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
+            let code = errno
+            Glibc.close(descriptor)
+            throw code == EADDRINUSE
+                ? .addressInUse("\(host):\(port) is in use") : .system("cannot bind \(host):\(port)", code)
+        }
+        guard listen(descriptor, backlog) == 0 else {
+            let code = errno
+            Glibc.close(descriptor)
+            throw .system("listen on \(host):\(port)", code)
+        }
+        return ListeningSocket(descriptor: descriptor, ownedPath: nil, address: "tcp:\(host):\(port)")
+    }
+
+    /// Uses a listening socket handed over by the process that started this one: systemd's
+    /// socket activation (`LISTEN_FDS`, descriptor 3) when its variables name this process, else
+    /// descriptor 0 (spawn-fcgi, systemd `StandardInput=socket`).
+    public static func inherited(environment: [String: String])
+        throws(ListeningSocketError) -> ListeningSocket
+    {
+        var descriptor: Int32 = 0
+        if let count = environment["LISTEN_FDS"].flatMap(Int.init), count >= 1,
+            environment["LISTEN_PID"].flatMap(Int32.init) == getpid()
+        {
+            descriptor = 3
+        }
+        var acceptsConnections: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(descriptor, SOL_SOCKET, SO_ACCEPTCONN, &acceptsConnections, &length) == 0,
+            acceptsConnections == 1
+        else {
+            throw .notListening(
+                "descriptor \(descriptor) is not a listening socket; pass --socket PATH or --listen HOST:PORT")
+        }
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        return ListeningSocket(descriptor: descriptor, ownedPath: nil, address: "inherited fd \(descriptor)")
+    }
+
+    /// Stops new connections from being accepted: threads blocked in `accept` return.
+    func shutDown() {
+        Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
+    }
+
+    /// Closes the descriptor and removes the socket file this process created.
+    public func close() {
+        Glibc.close(descriptor)
+        if let ownedPath { unlink(ownedPath) }
+    }
+
+    private static func isAcceptingConnections(at address: sockaddr_un) -> Bool {
+        let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard probe >= 0 else { return false }
+        defer { Glibc.close(probe) }
+        var address = address
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(probe, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        return result == 0
+    }
+
+    private static func setOwnership(path: String, mode: mode_t, group: String?) throws(ListeningSocketError) {
+        if let group {
+            guard let entry = getgrnam(group) else { throw .invalidAddress("no such group: \(group)") }
+            guard chown(path, uid_t.max, entry.pointee.gr_gid) == 0 else {
+                throw .system("cannot give \(path) to group \(group)", errno)
+            }
+        }
+        guard chmod(path, mode) == 0 else { throw .system("cannot chmod \(path)", errno) }
+    }
+}
+
+/// Why a listening socket could not be opened.
+public enum ListeningSocketError: Error, Equatable, CustomStringConvertible {
+    case invalidAddress(String)
+    case addressInUse(String)
+    case notListening(String)
+    case system(String, Int32)
+
+    public var description: String {
+        switch self {
+        case .invalidAddress(let message), .addressInUse(let message), .notListening(let message):
+            return "HyperFastCGI: \(message)"
+        case .system(let message, let code):
+            return "HyperFastCGI: \(message): \(String(cString: strerror(code)))"
+        }
+    }
+}
