@@ -47,7 +47,7 @@ extension Application {
         } catch {
             logger.warning("Hyper: bad request", metadata: ["status": "\(error.status.code)", "error": "\(error.message)"])
             let response = error.response(for: Request(method: .get, path: "/"))
-            let outcome = exchange.writeResponse(encodeHead(of: response, isHead: false, record: record)! + response.bodyBytes)
+            let outcome = exchange.writeResponse(encodeHead(of: response, record: record) + response.bodyBytes)
             logAccess(method: "-", path: "-", record: record, outcome: outcome, started: started)
             return
         }
@@ -90,7 +90,7 @@ extension Application {
     /// Runs the route on a task and writes its response into `channel`.
     private func produceResponse(to request: Request, into channel: ResponseChannel, record: ResponseRecord) async {
         defer { channel.finish() }
-        var response: Response
+        let response: Response
         switch router.match(method: request.method, path: request.path) {
         case .notFound:
             response = HTTPError(.notFound).response(for: request)
@@ -103,19 +103,15 @@ extension Application {
             response = await self.response(for: routed, from: handler)
         }
         let isHead = request.method == .head
-        var head = encodeHead(of: response, isHead: isHead, record: record)
-        if head == nil {
-            response = HTTPError(.internalServerError).response(for: request)
-            head = encodeHead(of: response, isHead: isHead, record: record)
-        }
+        let head = encodeHead(of: response, record: record)
         do {
             switch response.body {
             case .bytes(let bytes):
-                try await channel.send(head! + (isHead ? [] : bytes))
+                try await channel.send(head + (isHead ? [] : bytes))
             case .stream(let body):
                 channel.startStreaming(
                     heartbeat: body.heartbeat.map { ResponseChannel.Heartbeat(interval: configuration.heartbeatInterval, bytes: $0) })
-                try await channel.send(head!)
+                try await channel.send(head)
                 if !isHead { try await body.write(ResponseBodyWriter(channel: channel)) }
             }
         } catch is ClientDisconnectedError {
@@ -127,9 +123,8 @@ extension Application {
         }
     }
 
-    /// The CGI header block for `response`, with Hyper's default headers added; nil (logged) if
-    /// a header would split the block.
-    private func encodeHead(of response: Response, isHead: Bool, record: ResponseRecord) -> [UInt8]? {
+    /// The CGI header block for `response`, with Hyper's default headers added.
+    private func encodeHead(of response: Response, record: ResponseRecord) -> [UInt8] {
         var fields = response.headerFields
         if fields[.contentType] == nil { fields[.contentType] = MediaType.html }
         fields[.xContentTypeOptions] = "nosniff"
@@ -137,18 +132,17 @@ extension Application {
         case .bytes(let bytes):
             fields[.contentLength] = String(bytes.count)
         case .stream:
-            fields[HTTPField.Name("X-Accel-Buffering")!] = "no"
+            fields[.xAccelBuffering] = "no"
             if fields[.cacheControl] == nil { fields[.cacheControl] = "no-cache" }
         }
-        do {
-            let head = try ResponseHead.serialize(status: response.status, fields: fields)
-            record.status = response.status.code
-            return head
-        } catch {
-            logger.error("Hyper: response refused", metadata: ["error": "\(error)"])
-            return nil
-        }
+        record.status = response.status.code
+        return ResponseHead.serialize(status: response.status, fields: fields)
     }
+}
+
+extension HTTPField.Name {
+    /// nginx's per-response switch for proxy buffering: `no` passes each chunk on at once.
+    static let xAccelBuffering = HTTPField.Name("X-Accel-Buffering")!
 }
 
 extension Application {

@@ -36,6 +36,17 @@ public struct Response: Sendable {
         Response(status: status, headerFields: [.location: location, .contentType: MediaType.plainText])
     }
 
+    /// Adds a header field given as strings. Unlike assigning to `headerFields` (where
+    /// swift-http-types turns CR, LF and NUL into spaces), this refuses a name that is not an
+    /// HTTP token and a value holding CR, LF or NUL, so a header can never be split or altered.
+    public mutating func setHeader(_ name: String, _ value: String) throws(HeaderFieldError) {
+        guard let fieldName = HTTPField.Name(name) else { throw .invalidName(name) }
+        if let byte = value.utf8.first(where: { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") || $0 == 0 }) {
+            throw .invalidValue(name: name, value: value, byte: byte)
+        }
+        headerFields.append(HTTPField(name: fieldName, value: value))
+    }
+
     /// Adds a `Set-Cookie` header.
     public mutating func setCookie(_ cookie: Cookie) {
         headerFields.append(HTTPField(name: .setCookie, value: cookie.headerValue))
@@ -65,4 +76,19 @@ public enum MediaType {
     public static let plainText = "text/plain; charset=utf-8"
     public static let json = "application/json"
     public static let eventStream = "text/event-stream"
+}
+
+/// A header field that `Response.setHeader` refused.
+public enum HeaderFieldError: Error, Equatable, CustomStringConvertible {
+    case invalidName(String)
+    case invalidValue(name: String, value: String, byte: UInt8)
+
+    public var description: String {
+        switch self {
+        case .invalidName(let name):
+            "Hyper: header name \(name.debugDescription) is not an HTTP token"
+        case .invalidValue(let name, let value, let byte):
+            "Hyper: header \(name) refused: its value \(value.debugDescription) holds byte 0x\(String(byte, radix: 16)) (CR, LF or NUL)"
+        }
+    }
 }

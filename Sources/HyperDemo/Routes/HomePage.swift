@@ -1,11 +1,15 @@
 import Hyper
 
-/// `/`: links to every example.
+/// `/`: links to every example; `?q=` filters the users by name.
 struct HomePage: Page {
+    let query: String
     let users: [User]
 
     init(request: Request) async {
-        users = await SampleStore.shared.allUsers()
+        let query = request.query["q"] ?? ""
+        let everyone = await SampleStore.shared.allUsers()
+        self.query = query
+        users = query.isEmpty ? everyone : everyone.filter { $0.name.lowercased().contains(query.lowercased()) }
     }
 
     var body: HTML {
@@ -14,7 +18,12 @@ struct HomePage: Page {
             <h1>Hyper for Swift</h1>
             <ul>
             <li><a href="/about">About (a synchronous page)</a></li>
-            \(users.map { user -> HTML in "<li><a href=\"/users/\(user.id)\">User \(user.id): \(user.name)</a></li>\n" })
+            </ul>
+            <h2>Users</h2>
+            <form action="/" method="get"><input name="q" value="\(query)"> <button>Search</button></form>
+            \(users.isEmpty ? "<p>No user matches “\(query)”.</p>" : "")
+            <ul>
+            \(users.map { user -> HTML in "<li><a href=\"/users/\(user.id)\">\(user.name)</a></li>\n" })
             </ul>
             """
         }

@@ -1,0 +1,34 @@
+import Foundation
+
+/// Where the package, the demo binary and nginx are.
+enum ProjectPaths {
+    /// The package's root folder (the one holding Package.swift).
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+                return url.path
+            }
+        }
+        fatalError("DemoServer: no Package.swift above \(#filePath)")
+    }()
+
+    /// The `hyper-demo` built beside the test bundle (`swift build --product hyper-demo`).
+    static func demoBinary() throws -> String {
+        let testBundleFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+        for folder in [testBundleFolder, root + "/.build/debug"] {
+            let candidate = folder + "/hyper-demo"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw DemoServerError.exited("hyper-demo is not built: run `swift build --product hyper-demo` first")
+    }
+
+    /// nginx from Debian's package.
+    static func nginxBinary() throws -> String {
+        for candidate in ["/usr/sbin/nginx", "/usr/bin/nginx"] where FileManager.default.isExecutableFile(atPath: candidate) {
+            return candidate
+        }
+        throw DemoServerError.exited("nginx is not installed: run scripts/install-dependencies")
+    }
+}
