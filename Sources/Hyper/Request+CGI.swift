@@ -6,6 +6,7 @@ extension Request {
     /// The route path is `PATH_INFO` when nginx splits the path (`fastcgi_split_path_info`),
     /// with `SCRIPT_NAME` as the app's mount prefix, as CGI defines; otherwise `DOCUMENT_URI`
     /// (already decoded and normalised by nginx), else the path of `REQUEST_URI` decoded here.
+    /// The query is `QUERY_STRING`, else the part of `REQUEST_URI` after `?`.
     /// Either way the path is normalised again: empty and `.` segments dropped, `..` resolved.
     /// A `..` above the root, a NUL byte or an unknown method is a 400.
     static func fromCGI(_ parameters: [(name: String, value: String)]) throws(HTTPError) -> Request {
@@ -14,7 +15,7 @@ extension Request {
         var requestURI: String?
         var scriptName = ""
         var pathInfo = ""
-        var queryString = ""
+        var queryString: String?
         var remoteAddress: String?
         var fields = HTTPFields()
         for (name, value) in parameters {
@@ -50,11 +51,14 @@ extension Request {
         } else {
             throw HTTPError(.badRequest, message: "The request has no path.")
         }
+        if queryString == nil, let requestURI, let mark = requestURI.firstIndex(of: "?") {
+            queryString = String(requestURI[requestURI.index(after: mark)...])
+        }
         guard let path = normalize(path: rawPath) else {
             throw HTTPError(.badRequest, message: "The request path is not valid.")
         }
         return Request(
-            method: method, path: path, mountPrefix: mountPrefix, query: QueryParameters(encoded: queryString),
+            method: method, path: path, mountPrefix: mountPrefix, query: QueryParameters(encoded: queryString ?? ""),
             headerFields: fields, remoteAddress: remoteAddress)
     }
 

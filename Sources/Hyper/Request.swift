@@ -1,3 +1,4 @@
+import FoundationEssentials
 import HTTPTypes
 
 /// An HTTP request as nginx passed it over FastCGI.
@@ -45,6 +46,12 @@ public struct Request: Sendable {
             throw HTTPError(.internalServerError, message: "The route has no parameter \(name).")
         }
         guard let value = Value(raw) else { throw HTTPError(.notFound) }
+        return value
+    }
+
+    /// A path parameter that is a UUID; one that is not is a 404.
+    public func parameter(_ name: String, as type: UUID.Type) throws(HTTPError) -> UUID {
+        guard let value = UUID(uuidString: try parameter(name, as: String.self)) else { throw HTTPError(.notFound) }
         return value
     }
 

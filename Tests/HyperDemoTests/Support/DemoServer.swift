@@ -48,7 +48,7 @@ final class DemoServer: Sendable {
         app.executableURL = URL(fileURLWithPath: try ProjectPaths.demoBinary())
         app.arguments = ["--socket", socketPath, "--log-level", "debug"] + arguments
         app.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        FileManager.default.createFile(atPath: prefix + "/app.log", contents: nil)
+        _ = FileManager.default.createFile(atPath: prefix + "/app.log", contents: nil)
         app.standardError = FileHandle(forWritingAtPath: prefix + "/app.log")
         try app.run()
 

@@ -1,0 +1,46 @@
+import Testing
+
+@testable import Hyper
+
+@Suite("Responses")
+struct ResponseTests {
+    @Test("the CGI header block is Status, the fields and an empty line")
+    func headBytes() {
+        let fields: HTTPFields = [.contentType: "text/plain", .setCookie: "a=1", HTTPField.Name("Set-Cookie")!: "b=2"]
+        let bytes = ResponseHead.serialize(status: .notFound, fields: fields)
+        #expect(String(decoding: bytes, as: UTF8.self) == "Status: 404 Not Found\r\nContent-Type: text/plain\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n")
+    }
+
+    @Test("setHeader refuses CR, LF and NUL in a value and a name that is not a token")
+    func setHeaderRefuses() throws {
+        var response = Response()
+        try response.setHeader("X-Ok", "fine")
+        #expect(response.headerFields[HTTPField.Name("X-Ok")!] == "fine")
+        #expect(throws: HeaderFieldError.invalidValue(name: "X-A", value: "a\r\nSet-Cookie: x=1", byte: 0x0D)) {
+            try response.setHeader("X-A", "a\r\nSet-Cookie: x=1")
+        }
+        #expect(throws: HeaderFieldError.invalidValue(name: "X-A", value: "a\nb", byte: 0x0A)) { try response.setHeader("X-A", "a\nb") }
+        #expect(throws: HeaderFieldError.invalidValue(name: "X-A", value: "a\0b", byte: 0)) { try response.setHeader("X-A", "a\0b") }
+        #expect(throws: HeaderFieldError.invalidName("X A")) { try response.setHeader("X A", "v") }
+        #expect(throws: HeaderFieldError.invalidName("X\r\nB")) { try response.setHeader("X\r\nB", "v") }
+        #expect(response.headerFields.count == 1)
+    }
+
+    @Test("header fields assigned directly can never hold a line break")
+    func fieldsAreSanitised() {
+        var response = Response()
+        response.headerFields[HTTPField.Name("X-A")!] = "a\r\nb"
+        let bytes = ResponseHead.serialize(status: .ok, fields: response.headerFields)
+        #expect(!String(decoding: bytes, as: UTF8.self).contains("a\r\nb"))
+    }
+
+    @Test("cookies are serialised with their attributes, and bad ones refused")
+    func cookies() throws {
+        var response = Response()
+        response.setCookie(try Cookie(name: "session", value: "abc123", maxAge: 3600, secure: true))
+        #expect(response.headerFields[.setCookie] == "session=abc123; Path=/; Max-Age=3600; Secure; HttpOnly; SameSite=Lax")
+        #expect(throws: CookieError.invalidName("a b")) { try Cookie(name: "a b", value: "x") }
+        #expect(throws: CookieError.invalidValue(name: "a", value: "x;y")) { try Cookie(name: "a", value: "x;y") }
+        #expect(throws: CookieError.invalidAttribute(name: "a", value: "/;x")) { try Cookie(name: "a", value: "x", path: "/;x") }
+    }
+}
