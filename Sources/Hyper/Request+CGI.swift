@@ -30,7 +30,9 @@ extension Request {
             case "CONTENT_TYPE" where !value.isEmpty: appendField(.contentType, value, to: &fields)
             case "CONTENT_LENGTH" where !value.isEmpty: appendField(.contentLength, value, to: &fields)
             default:
-                if name.hasPrefix("HTTP_"), let fieldName = HTTPField.Name(headerName(fromCGI: name)) {
+                // nginx also passes Content-Type and Content-Length as HTTP_*: CONTENT_* are kept.
+                if name.hasPrefix("HTTP_"), name != "HTTP_CONTENT_LENGTH", name != "HTTP_CONTENT_TYPE",
+                    let fieldName = HTTPField.Name(headerName(fromCGI: name)) {
                     appendField(fieldName, value, to: &fields)
                 }
             }

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+@Suite("Bad input through nginx and raw FastCGI")
+struct BadInputTests {
+    private static let getAbout: [(String, String)] = [
+        ("REQUEST_METHOD", "POST"), ("DOCUMENT_URI", "/about"), ("REQUEST_URI", "/about"), ("QUERY_STRING", ""),
+        ("CONTENT_TYPE", "text/plain"),
+    ]
+
+    private func expectStillServing(_ server: DemoServer, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        #expect(server.appIsRunning, sourceLocation: sourceLocation)
+        #expect(try await server.get("/about").status == 200, sourceLocation: sourceLocation)
+    }
+
+    @Test("a body over --max-body is a 413, logged, and the server goes on")
+    func bodyTooLarge() async throws {
+        try await DemoServer.with(arguments: ["--max-body", "1024"]) { server in
+            let response = try await Curl.request(server.baseURL + "/about", method: "POST", body: String(repeating: "x", count: 2000))
+            #expect(response.status == 413)
+            #expect(server.appLog.contains("larger than 1024 bytes"))
+            let small = try await Curl.request(server.baseURL + "/about", method: "POST", body: String(repeating: "x", count: 1000))
+            #expect(small.status == 405)  // within the limit: the route's answer
+            try await expectStillServing(server)
+        }
+    }
+
+    @Test("a NUL byte is a 400 from nginx; a path above the root, sent raw, a 400 from the app")
+    func badPaths() async throws {
+        try await DemoServer.with { server in
+            let nul = try await Curl.request(server.baseURL + "/users/%00")
+            #expect(nul.status == 400)
+            for path in ["/../etc/passwd", "/a/../../b"] {
+                let client = try RawFastCGIClient(socketPath: server.socketPath)
+                defer { client.close() }
+                client.send(
+                    RawFastCGIClient.beginRequest
+                        + RawFastCGIClient.params([("REQUEST_METHOD", "GET"), ("DOCUMENT_URI", path), ("QUERY_STRING", "")])
+                        + RawFastCGIClient.record(.stdin, []))
+                let output = RawFastCGIClient.stdout(of: client.receiveAll(timeout: .seconds(2)))
+                #expect(output.hasPrefix("Status: 400 Bad Request\r\n"), "\(path.debugDescription)")
+            }
+            #expect(server.appLog.contains("The request path is not valid."))
+            try await expectStillServing(server)
+        }
+    }
+
+    @Test("a body that ends before Content-Length is a 400 and never reaches a route")
+    func truncatedBody() async throws {
+        try await DemoServer.with { server in
+            let client = try RawFastCGIClient(socketPath: server.socketPath)
+            defer { client.close() }
+            client.send(RawFastCGIClient.beginRequest + RawFastCGIClient.params(Self.getAbout + [("CONTENT_LENGTH", "100")]))
+            client.send(RawFastCGIClient.record(.stdin, Array("only ten b".utf8)))
+            client.finishSending()
+            let output = RawFastCGIClient.stdout(of: client.receiveAll())
+            #expect(output.hasPrefix("Status: 400 Bad Request\r\n"))
+            #expect(output.contains("The request body ended early (10 of 100 bytes)."))
+            try await expectStillServing(server)
+        }
+    }
+
+    @Test("an aborted request whose body stops short is a 400 too")
+    func abortedBody() async throws {
+        try await DemoServer.with { server in
+            let client = try RawFastCGIClient(socketPath: server.socketPath)
+            defer { client.close() }
+            client.send(RawFastCGIClient.beginRequest + RawFastCGIClient.params(Self.getAbout + [("CONTENT_LENGTH", "100")]))
+            client.send(RawFastCGIClient.record(.stdin, Array("partial".utf8)) + RawFastCGIClient.record(.abortRequest, []))
+            let output = RawFastCGIClient.stdout(of: client.receiveAll(timeout: .seconds(2)))
+            #expect(!output.contains("405"))  // the route never ran
+            try await expectStillServing(server)
+        }
+    }
+
+    @Test("clients that connect and leave without a request leak no descriptor")
+    func emptyConnections() async throws {
+        try await DemoServer.with { server in
+            func connectAndLeave(_ count: Int) async throws {
+                for _ in 0..<count {
+                    let client = try RawFastCGIClient(socketPath: server.socketPath)
+                    client.send(RawFastCGIClient.beginRequest)
+                    client.close()
+                }
+                try await expectStillServing(server)
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            try await connectAndLeave(200)  // warm up: the thread pool grows to the concurrency it needs
+            let descriptorsBefore = server.appDescriptorCount
+            try await connectAndLeave(200)
+            // A leak would add one descriptor per connection (200); the pool may add a thread (an eventfd).
+            #expect(server.appDescriptorCount <= descriptorsBefore + 2)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Testing
+
+@Suite("Pages through nginx")
+struct PagesTests {
+    @Test("every demo page answers with its status and content type")
+    func statusesAndTypes() async throws {
+        try await DemoServer.with { server in
+            for (path, status) in [
+                ("/", 200), ("/about", 200), ("/users/1", 200), ("/users/2", 200), ("/users/9", 404), ("/users/abc", 404),
+                ("/users/1/extra", 404), ("/nope", 404), ("/hello", 200), ("/app/about", 200), ("/app/users/2", 200),
+            ] {
+                let response = try await server.get(path)
+                #expect(response.status == status, "\(path)")
+                #expect(response.header("content-type") == "text/html; charset=utf-8", "\(path)")
+                #expect(response.header("x-content-type-options") == "nosniff", "\(path)")
+            }
+        }
+    }
+
+    @Test("the about page renders the company name escaped")
+    func aboutPage() async throws {
+        try await DemoServer.with { server in
+            let response = try await server.get("/about")
+            #expect(response.body.contains("<h1>About Hyper &amp; Sons &lt;Swift&gt;</h1>"))
+        }
+    }
+
+    @Test("the async user page loads the user and their posts")
+    func userPage() async throws {
+        try await DemoServer.with { server in
+            let response = try await server.get("/users/1")
+            #expect(response.body.contains("<h1>Ada Lovelace</h1>"))
+            #expect(response.body.contains("<li>Notes on the Analytical Engine</li>"))
+            #expect(response.body.contains("<li>On Bernoulli numbers</li>"))
+            let missing = try await server.get("/users/9")
+            #expect(missing.body.contains("There is no user 9."))
+        }
+    }
+
+    @Test("a hostile value from the request or the data reaches the page escaped")
+    func hostileValuesAreEscaped() async throws {
+        try await DemoServer.with { server in
+            let searched = try await server.get("/?q=%3Cscript%3Ealert(%22x%22)%3C/script%3E")
+            #expect(searched.body.contains("value=\"&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;\""))
+            #expect(searched.body.contains("No user matches “&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;”."))
+            #expect(!searched.body.contains("<script>"))
+            let stored = try await server.get("/users/3")
+            #expect(stored.body.contains("<h1>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;</h1>"))
+            #expect(stored.body.contains("<li>&lt;img src=x onerror=alert(1)&gt;</li>"))
+        }
+    }
+
+    @Test("percent-encoded paths are routed on their decoded form; the query is decoded")
+    func decodedPaths() async throws {
+        try await DemoServer.with { server in
+            let encodedID = try await server.get("/users/%31")
+            #expect(encodedID.body.contains("<h1>Ada Lovelace</h1>"))
+            let encodedQuery = try await server.get("/?q=grace+h%6Fpper")
+            #expect(encodedQuery.body.contains("Grace Hopper"))
+            let trailingSlash = try await server.get("/about/")
+            #expect(trailingSlash.status == 200)
+        }
+    }
+
+    @Test("HEAD answers as GET without a body, with the same length")
+    func head() async throws {
+        try await DemoServer.with { server in
+            let get = try await server.get("/about")
+            let head = try await Curl.request(server.baseURL + "/about", method: "HEAD")
+            #expect(head.status == 200)
+            #expect(head.body.isEmpty)
+            #expect(head.header("content-length") == String(get.body.utf8.count))
+        }
+    }
+
+    @Test("a known path with the wrong method is a 405 naming the allowed methods")
+    func methodNotAllowed() async throws {
+        try await DemoServer.with { server in
+            let response = try await Curl.request(server.baseURL + "/about", method: "POST", body: "x=1")
+            #expect(response.status == 405)
+            #expect(response.header("allow") == "GET, HEAD")
+        }
+    }
+
+    @Test("the app logs one access line per request with route, status and bytes")
+    func accessLog() async throws {
+        try await DemoServer.with { server in
+            _ = try await server.get("/users/2")
+            try await Task.sleep(for: .milliseconds(100))
+            let line = server.appLog.split(separator: "\n").first { $0.contains("GET /users/2") }
+            #expect(line?.contains("route=/users/{user_id}") == true)
+            #expect(line?.contains("status=200") == true)
+        }
+    }
+}

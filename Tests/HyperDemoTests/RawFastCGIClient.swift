@@ -1,0 +1,99 @@
+import Foundation
+import Glibc
+
+/// A FastCGI peer speaking raw records to the app's unix socket, to send what nginx never would.
+struct RawFastCGIClient {
+    enum RecordType: UInt8 {
+        case beginRequest = 1
+        case abortRequest = 2
+        case endRequest = 3
+        case params = 4
+        case stdin = 5
+        case stdout = 6
+    }
+
+    let descriptor: Int32
+
+    init(socketPath: String) throws {
+        descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: socketPath.utf8)
+            raw[socketPath.utf8.count] = 0
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard connected == 0 else { throw DemoServerError.exited("cannot connect to \(socketPath)") }
+    }
+
+    func close() {
+        Glibc.close(descriptor)
+    }
+
+    /// One record: version 1, the type, request ID 1, the content, no padding.
+    static func record(_ type: RecordType, _ content: [UInt8]) -> [UInt8] {
+        [1, type.rawValue, 0, 1, UInt8(content.count >> 8), UInt8(content.count & 0xFF), 0, 0] + content
+    }
+
+    /// A responder BEGIN_REQUEST record.
+    static var beginRequest: [UInt8] { record(.beginRequest, [0, 1, 0, 0, 0, 0, 0, 0]) }
+
+    /// PARAMS records holding `parameters`, then the empty one that ends them.
+    static func params(_ parameters: [(String, String)]) -> [UInt8] {
+        var content: [UInt8] = []
+        for (name, value) in parameters {
+            for length in [name.utf8.count, value.utf8.count] {
+                if length < 128 {
+                    content.append(UInt8(length))
+                } else {
+                    content += [UInt8(length >> 24) | 0x80, UInt8((length >> 16) & 0xFF), UInt8((length >> 8) & 0xFF), UInt8(length & 0xFF)]
+                }
+            }
+            content += Array(name.utf8) + Array(value.utf8)
+        }
+        return record(.params, content) + record(.params, [])
+    }
+
+    func send(_ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+    }
+
+    /// Half-closes the connection: the app sees end of file after what was sent.
+    func finishSending() {
+        shutdown(descriptor, Int32(SHUT_WR))
+    }
+
+    /// Everything the app sends until it closes the connection or `timeout` passes.
+    func receiveAll(timeout: Duration = .seconds(5)) -> [UInt8] {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 100) >= 0 else { break }
+            guard poller.revents != 0 else { continue }
+            let count = read(descriptor, &buffer, buffer.count)
+            if count <= 0 { break }
+            received += buffer[0..<count]
+        }
+        return received
+    }
+
+    /// The STDOUT content of a response, joined from its records.
+    static func stdout(of bytes: [UInt8]) -> String {
+        var output: [UInt8] = []
+        var offset = 0
+        while offset + 8 <= bytes.count {
+            let length = Int(bytes[offset + 4]) << 8 | Int(bytes[offset + 5])
+            let padding = Int(bytes[offset + 6])
+            let end = min(bytes.count, offset + 8 + length)
+            if bytes[offset + 1] == RecordType.stdout.rawValue { output += bytes[(offset + 8)..<end] }
+            offset += 8 + length + padding
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+}
