@@ -99,6 +99,13 @@ final class DemoServer: Sendable {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(appPID)/fd").count) ?? -1
     }
 
+    /// How many sockets the app has open (the listening one, connections from nginx or peers).
+    var appSocketCount: Int {
+        let folder = "/proc/\(appPID)/fd"
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return entries.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: folder + "/" + $0))?.hasPrefix("socket:") == true }.count
+    }
+
     /// How many threads the app has.
     var appThreadCount: Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(appPID)/task").count) ?? -1
