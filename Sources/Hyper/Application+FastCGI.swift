@@ -24,14 +24,18 @@ extension Application {
             serve(exchange)
         }
         server.start()
-        logger.info("Hyper: serving", metadata: ["socket": "\(socket.address)", "max-threads": "\(configuration.server.maxThreads)"])
+        logger.info(
+            "Hyper: serving",
+            metadata: ["socket": "\(socket.address)", "max-threads": "\(configuration.server.maxThreads)"])
 
         var received: Int32 = 0
         sigwait(&signals, &received)
         logger.info("Hyper: stopping", metadata: ["signal": "\(received == SIGTERM ? "SIGTERM" : "SIGINT")"])
         server.stop()
         if !server.waitForRequestsInFlight(timeout: configuration.shutdownGracePeriod) {
-            logger.warning("Hyper: requests still in flight after the grace period", metadata: ["busy": "\(server.statistics.busy)"])
+            logger.warning(
+                "Hyper: requests still in flight after the grace period",
+                metadata: ["busy": "\(server.statistics.busy)"])
         }
         socket.close()
         logger.info("Hyper: stopped")
@@ -45,7 +49,8 @@ extension Application {
         do {
             request = try readRequest(from: exchange)
         } catch {
-            logger.warning("Hyper: bad request", metadata: ["status": "\(error.status.code)", "error": "\(error.message)"])
+            logger.warning(
+                "Hyper: bad request", metadata: ["status": "\(error.status.code)", "error": "\(error.message)"])
             let response = error.response(for: Request(method: .get, path: "/"))
             let outcome = exchange.writeResponse(encodeHead(of: response, record: record) + response.bodyBytes)
             logAccess(method: "-", path: "-", record: record, outcome: outcome, started: started)
@@ -60,7 +65,8 @@ extension Application {
             task.cancel()
             record.clientDisconnected = true
         }
-        logAccess(method: request.method.rawValue, path: request.path, record: record, outcome: outcome, started: started)
+        logAccess(
+            method: request.method.rawValue, path: request.path, record: record, outcome: outcome, started: started)
     }
 
     /// Reads the CGI parameters and the body. Throws the HTTP error to answer with.
@@ -71,17 +77,22 @@ extension Application {
             throw HTTPError(.badRequest, message: "Content-Length is not a number.")
         }
         guard declaredLength <= configuration.maxBodySize else {
-            throw HTTPError(.contentTooLarge, message: "The request body is larger than \(configuration.maxBodySize) bytes.")
+            throw HTTPError(
+                .contentTooLarge, message: "The request body is larger than \(configuration.maxBodySize) bytes.")
         }
         let (body, complete) = exchange.readBody(limit: configuration.maxBodySize)
         guard complete else {
             if body.count > configuration.maxBodySize {
-                throw HTTPError(.contentTooLarge, message: "The request body is larger than \(configuration.maxBodySize) bytes.")
+                throw HTTPError(
+                    .contentTooLarge, message: "The request body is larger than \(configuration.maxBodySize) bytes.")
             }
-            throw HTTPError(.badRequest, message: "The request body ended early (\(body.count) of \(declaredLength) bytes).")
+            throw HTTPError(
+                .badRequest, message: "The request body ended early (\(body.count) of \(declaredLength) bytes).")
         }
         guard body.count == declaredLength else {
-            throw HTTPError(.badRequest, message: "The request body has \(body.count) bytes, Content-Length says \(declaredLength).")
+            throw HTTPError(
+                .badRequest, message: "The request body has \(body.count) bytes, Content-Length says \(declaredLength)."
+            )
         }
         request.body = body
         return request
@@ -110,7 +121,9 @@ extension Application {
                 try await channel.send(head + (isHead ? [] : bytes))
             case .stream(let body):
                 channel.startStreaming(
-                    heartbeat: body.heartbeat.map { ResponseChannel.Heartbeat(interval: configuration.heartbeatInterval, bytes: $0) })
+                    heartbeat: body.heartbeat.map {
+                        ResponseChannel.Heartbeat(interval: configuration.heartbeatInterval, bytes: $0)
+                    })
                 try await channel.send(head)
                 if !isHead { try await body.write(ResponseBodyWriter(channel: channel)) }
             }
@@ -147,7 +160,9 @@ extension HTTPField.Name {
 
 extension Application {
     /// Logs one line per request: method, path, status, bytes, duration.
-    fileprivate func logAccess(method: String, path: String, record: ResponseRecord, outcome: ResponseOutcome, started: ContinuousClock.Instant) {
+    fileprivate func logAccess(
+        method: String, path: String, record: ResponseRecord, outcome: ResponseOutcome, started: ContinuousClock.Instant
+    ) {
         let duration = ContinuousClock.now - started
         let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         var metadata: Logger.Metadata = [

@@ -73,7 +73,8 @@ public final class Application: Sendable {
             return error.response(for: request)
         } catch {
             logger.error(
-                "Hyper: route failed", metadata: ["method": "\(request.method)", "path": "\(request.path)", "error": "\(error)"])
+                "Hyper: route failed",
+                metadata: ["method": "\(request.method)", "path": "\(request.path)", "error": "\(error)"])
             return HTTPError(.internalServerError).response(for: request)
         }
     }

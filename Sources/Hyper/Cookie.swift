@@ -53,7 +53,8 @@ public struct Cookie: Sendable, Equatable {
 
     private static func isTokenByte(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
             return true
         default:
             return "!#$%&'*+-.^_`|~".utf8.contains(byte)
@@ -80,8 +81,10 @@ public enum CookieError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidName(let name): "Hyper: cookie name is not an HTTP token: \(name.debugDescription)"
-        case .invalidValue(let name, let value): "Hyper: cookie \(name) has a value that is not a cookie-octet string: \(value.debugDescription)"
-        case .invalidAttribute(let name, let value): "Hyper: cookie \(name) has an invalid attribute: \(value.debugDescription)"
+        case .invalidValue(let name, let value):
+            "Hyper: cookie \(name) has a value that is not a cookie-octet string: \(value.debugDescription)"
+        case .invalidAttribute(let name, let value):
+            "Hyper: cookie \(name) has an invalid attribute: \(value.debugDescription)"
         }
     }
 }

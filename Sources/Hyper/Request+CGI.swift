@@ -32,7 +32,8 @@ extension Request {
             default:
                 // nginx also passes Content-Type and Content-Length as HTTP_*: CONTENT_* are kept.
                 if name.hasPrefix("HTTP_"), name != "HTTP_CONTENT_LENGTH", name != "HTTP_CONTENT_TYPE",
-                    let fieldName = HTTPField.Name(headerName(fromCGI: name)) {
+                    let fieldName = HTTPField.Name(headerName(fromCGI: name))
+                {
                     appendField(fieldName, value, to: &fields)
                 }
             }

@@ -39,7 +39,8 @@ public struct Request: Sendable {
     /// ```swift
     /// let userID = try request.parameter("user_id", as: Int.self)
     /// ```
-    public func parameter<Value: LosslessStringConvertible>(_ name: String, as type: Value.Type = Value.self) throws(HTTPError)
+    public func parameter<Value: LosslessStringConvertible>(_ name: String, as type: Value.Type = Value.self)
+        throws(HTTPError)
         -> Value
     {
         guard let raw = pathParameters[name] else {

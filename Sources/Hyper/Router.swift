@@ -61,13 +61,22 @@ public struct Router: Sendable {
         for segment in pattern.segments {
             switch segment {
             case .literal(let text):
-                node = node.literals[text] ?? { let child = Node(); node.literals[text] = child; return child }()
+                node =
+                    node.literals[text]
+                    ?? {
+                        let child = Node(); node.literals[text] = child; return child
+                    }()
             case .parameter:
-                node = node.parameter ?? { let child = Node(); node.parameter = child; return child }()
+                node =
+                    node.parameter
+                    ?? {
+                        let child = Node(); node.parameter = child; return child
+                    }()
             }
         }
         if let existing = node.endpoints[method] {
-            throw RouterError.duplicate(method: method, pattern: pattern.description, existing: existing.pattern.description)
+            throw RouterError.duplicate(
+                method: method, pattern: pattern.description, existing: existing.pattern.description)
         }
         node.endpoints[method] = Endpoint(pattern: pattern, handler: handler)
         routes.append((method, pattern))

@@ -44,11 +44,17 @@ struct HyperDemo: ParsableCommand {
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level \(logLevel)") }
-        guard mode_t(socketMode, radix: 8) != nil else { throw ValidationError("--socket-mode must be octal, such as 660") }
-        guard socket == nil || listen == nil else { throw ValidationError("pass either --socket or --listen, not both") }
+        guard mode_t(socketMode, radix: 8) != nil else {
+            throw ValidationError("--socket-mode must be octal, such as 660")
+        }
+        guard socket == nil || listen == nil else {
+            throw ValidationError("pass either --socket or --listen, not both")
+        }
         guard maxThreads >= 2 else { throw ValidationError("--max-threads must be at least 2") }
         guard maxBody >= 0 else { throw ValidationError("--max-body must not be negative") }
-        guard heartbeat > 0, grace >= 0 else { throw ValidationError("--heartbeat must be positive and --grace not negative") }
+        guard heartbeat > 0, grace >= 0 else {
+            throw ValidationError("--heartbeat must be positive and --grace not negative")
+        }
     }
 
     func run() throws {

@@ -27,7 +27,10 @@ public final class FastCGIServer: Sendable {
         /// Idle threads waiting in `accept` beyond this number exit after their request.
         public var maxSpareThreads: Int
 
-        public init(maxThreads: Int = 16_384, threadStackSize: Int = 256 * 1024, initialThreads: Int = 4, maxSpareThreads: Int = 16) {
+        public init(
+            maxThreads: Int = 16_384, threadStackSize: Int = 256 * 1024, initialThreads: Int = 4,
+            maxSpareThreads: Int = 16
+        ) {
             self.maxThreads = maxThreads
             self.threadStackSize = threadStackSize
             self.initialThreads = initialThreads
@@ -106,7 +109,8 @@ public final class FastCGIServer: Sendable {
     /// The pool's current figures.
     public var statistics: Statistics {
         state.withLock {
-            Statistics(threads: $0.threads, accepting: $0.accepting, busy: $0.busy, acceptedRequests: $0.acceptedRequests)
+            Statistics(
+                threads: $0.threads, accepting: $0.accepting, busy: $0.busy, acceptedRequests: $0.acceptedRequests)
         }
     }
 
@@ -152,7 +156,8 @@ public final class FastCGIServer: Sendable {
                     isAccepting = true
                     state.withLock { $0.accepting += 1 }
                 }
-                logger.error("HyperFastCGI: accept failed", metadata: ["errno": "\(code)", "socket": "\(socket.address)"])
+                logger.error(
+                    "HyperFastCGI: accept failed", metadata: ["errno": "\(code)", "socket": "\(socket.address)"])
                 usleep(10_000)  // for instance out of descriptors: let requests in flight release some
                 continue
             }

@@ -18,11 +18,13 @@ enum RequestThread {
         pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
         let context = Unmanaged.passRetained(Entry(body)).toOpaque()
         var thread = pthread_t()
-        let result = pthread_create(&thread, &attributes, { context in
-            guard let context else { return nil }
-            Unmanaged<Entry>.fromOpaque(context).takeRetainedValue().body()
-            return nil
-        }, context)
+        let result = pthread_create(
+            &thread, &attributes,
+            { context in
+                guard let context else { return nil }
+                Unmanaged<Entry>.fromOpaque(context).takeRetainedValue().body()
+                return nil
+            }, context)
         if result != 0 {
             Unmanaged<Entry>.fromOpaque(context).release()
             return false

@@ -36,7 +36,10 @@ final class WakeUpSignal: Sendable {
             pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
             pollfd(fd: connection, events: Int16(HYPER_POLLRDHUP), revents: 0),
         ]
-        let milliseconds = timeout.map { Int32(clamping: $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) } ?? -1
+        let milliseconds =
+            timeout.map {
+                Int32(clamping: $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)
+            } ?? -1
         var ready: Int32
         repeat {
             ready = poll(&descriptors, nfds_t(descriptors.count), milliseconds)

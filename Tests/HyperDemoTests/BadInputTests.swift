@@ -8,7 +8,9 @@ struct BadInputTests {
         ("CONTENT_TYPE", "text/plain"),
     ]
 
-    private func expectStillServing(_ server: DemoServer, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    private func expectStillServing(_ server: DemoServer, sourceLocation: SourceLocation = #_sourceLocation)
+        async throws
+    {
         #expect(server.appIsRunning, sourceLocation: sourceLocation)
         #expect(try await server.get("/about").status == 200, sourceLocation: sourceLocation)
     }
@@ -16,10 +18,12 @@ struct BadInputTests {
     @Test("a body over --max-body is a 413, logged, and the server goes on")
     func bodyTooLarge() async throws {
         try await DemoServer.with(arguments: ["--max-body", "1024"]) { server in
-            let response = try await Curl.request(server.baseURL + "/about", method: "POST", body: String(repeating: "x", count: 2000))
+            let response = try await Curl.request(
+                server.baseURL + "/about", method: "POST", body: String(repeating: "x", count: 2000))
             #expect(response.status == 413)
             #expect(server.appLog.contains("larger than 1024 bytes"))
-            let small = try await Curl.request(server.baseURL + "/about", method: "POST", body: String(repeating: "x", count: 1000))
+            let small = try await Curl.request(
+                server.baseURL + "/about", method: "POST", body: String(repeating: "x", count: 1000))
             #expect(small.status == 405)  // within the limit: the route's answer
             try await expectStillServing(server)
         }
@@ -35,7 +39,9 @@ struct BadInputTests {
                 defer { client.close() }
                 client.send(
                     RawFastCGIClient.beginRequest
-                        + RawFastCGIClient.params([("REQUEST_METHOD", "GET"), ("DOCUMENT_URI", path), ("QUERY_STRING", "")])
+                        + RawFastCGIClient.params([
+                            ("REQUEST_METHOD", "GET"), ("DOCUMENT_URI", path), ("QUERY_STRING", ""),
+                        ])
                         + RawFastCGIClient.record(.stdin, []))
                 let output = RawFastCGIClient.stdout(of: client.receiveAll(timeout: .seconds(2)))
                 #expect(output.hasPrefix("Status: 400 Bad Request\r\n"), "\(path.debugDescription)")
@@ -50,7 +56,8 @@ struct BadInputTests {
         try await DemoServer.with { server in
             let client = try RawFastCGIClient(socketPath: server.socketPath)
             defer { client.close() }
-            client.send(RawFastCGIClient.beginRequest + RawFastCGIClient.params(Self.getAbout + [("CONTENT_LENGTH", "100")]))
+            client.send(
+                RawFastCGIClient.beginRequest + RawFastCGIClient.params(Self.getAbout + [("CONTENT_LENGTH", "100")]))
             client.send(RawFastCGIClient.record(.stdin, Array("only ten b".utf8)))
             client.finishSending()
             let output = RawFastCGIClient.stdout(of: client.receiveAll())
@@ -65,8 +72,10 @@ struct BadInputTests {
         try await DemoServer.with { server in
             let client = try RawFastCGIClient(socketPath: server.socketPath)
             defer { client.close() }
-            client.send(RawFastCGIClient.beginRequest + RawFastCGIClient.params(Self.getAbout + [("CONTENT_LENGTH", "100")]))
-            client.send(RawFastCGIClient.record(.stdin, Array("partial".utf8)) + RawFastCGIClient.record(.abortRequest, []))
+            client.send(
+                RawFastCGIClient.beginRequest + RawFastCGIClient.params(Self.getAbout + [("CONTENT_LENGTH", "100")]))
+            client.send(
+                RawFastCGIClient.record(.stdin, Array("partial".utf8)) + RawFastCGIClient.record(.abortRequest, []))
             let output = RawFastCGIClient.stdout(of: client.receiveAll(timeout: .seconds(2)))
             #expect(!output.contains("405"))  // the route never ran
             try await expectStillServing(server)

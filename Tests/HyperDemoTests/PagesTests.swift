@@ -6,7 +6,8 @@ struct PagesTests {
     func statusesAndTypes() async throws {
         try await DemoServer.with { server in
             for (path, status) in [
-                ("/", 200), ("/about", 200), ("/users/1", 200), ("/users/2", 200), ("/users/9", 404), ("/users/abc", 404),
+                ("/", 200), ("/about", 200), ("/users/1", 200), ("/users/2", 200), ("/users/9", 404),
+                ("/users/abc", 404),
                 ("/users/1/extra", 404), ("/nope", 404), ("/hello", 200), ("/app/about", 200), ("/app/users/2", 200),
             ] {
                 let response = try await server.get(path)

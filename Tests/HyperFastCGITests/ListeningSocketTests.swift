@@ -72,8 +72,9 @@ struct ListeningSocketTests {
     @Test("an inherited descriptor that is not a listening socket is refused with a hint")
     func inheritedNotListening() {
         // The test runner's descriptor 0 is not a listening socket, and LISTEN_PID names another process.
-        #expect(throws: ListeningSocketError.notListening(
-            "descriptor 0 is not a listening socket; pass --socket PATH or --listen HOST:PORT")
+        #expect(
+            throws: ListeningSocketError.notListening(
+                "descriptor 0 is not a listening socket; pass --socket PATH or --listen HOST:PORT")
         ) {
             try ListeningSocket.inherited(environment: ["LISTEN_FDS": "1", "LISTEN_PID": "1"])
         }

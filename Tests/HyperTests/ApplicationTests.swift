@@ -9,7 +9,9 @@ struct ApplicationTests {
         let name: String
         init(request: Request) async throws {
             name = try request.parameter("name")
-            if name == "teapot" { throw HTTPError(.init(code: 418, reasonPhrase: "I'm a teapot"), message: "Short & stout") }
+            if name == "teapot" {
+                throw HTTPError(.init(code: 418, reasonPhrase: "I'm a teapot"), message: "Short & stout")
+            }
             if name == "boom" { throw SecretFailure(detail: "database password is hunter2") }
         }
         var body: HTML { "<h1>Hello, \(name)</h1>" }

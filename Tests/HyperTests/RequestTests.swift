@@ -50,7 +50,9 @@ struct RequestTests {
 
     @Test("empty CONTENT_TYPE and CONTENT_LENGTH (a GET through nginx) add no header")
     func emptyContentFields() throws {
-        let request = try request(["REQUEST_METHOD": "GET", "DOCUMENT_URI": "/", "CONTENT_TYPE": "", "CONTENT_LENGTH": ""])
+        let request = try request([
+            "REQUEST_METHOD": "GET", "DOCUMENT_URI": "/", "CONTENT_TYPE": "", "CONTENT_LENGTH": "",
+        ])
         #expect(request.headerFields[.contentType] == nil)
         #expect(request.headerFields[.contentLength] == nil)
     }

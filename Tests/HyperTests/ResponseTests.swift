@@ -8,7 +8,9 @@ struct ResponseTests {
     func headBytes() {
         let fields: HTTPFields = [.contentType: "text/plain", .setCookie: "a=1", HTTPField.Name("Set-Cookie")!: "b=2"]
         let bytes = ResponseHead.serialize(status: .notFound, fields: fields)
-        #expect(String(decoding: bytes, as: UTF8.self) == "Status: 404 Not Found\r\nContent-Type: text/plain\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n")
+        #expect(
+            String(decoding: bytes, as: UTF8.self)
+                == "Status: 404 Not Found\r\nContent-Type: text/plain\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n")
     }
 
     @Test("setHeader refuses CR, LF and NUL in a value and a name that is not a token")
@@ -19,8 +21,12 @@ struct ResponseTests {
         #expect(throws: HeaderFieldError.invalidValue(name: "X-A", value: "a\r\nSet-Cookie: x=1", byte: 0x0D)) {
             try response.setHeader("X-A", "a\r\nSet-Cookie: x=1")
         }
-        #expect(throws: HeaderFieldError.invalidValue(name: "X-A", value: "a\nb", byte: 0x0A)) { try response.setHeader("X-A", "a\nb") }
-        #expect(throws: HeaderFieldError.invalidValue(name: "X-A", value: "a\0b", byte: 0)) { try response.setHeader("X-A", "a\0b") }
+        #expect(throws: HeaderFieldError.invalidValue(name: "X-A", value: "a\nb", byte: 0x0A)) {
+            try response.setHeader("X-A", "a\nb")
+        }
+        #expect(throws: HeaderFieldError.invalidValue(name: "X-A", value: "a\0b", byte: 0)) {
+            try response.setHeader("X-A", "a\0b")
+        }
         #expect(throws: HeaderFieldError.invalidName("X A")) { try response.setHeader("X A", "v") }
         #expect(throws: HeaderFieldError.invalidName("X\r\nB")) { try response.setHeader("X\r\nB", "v") }
         #expect(response.headerFields.count == 1)
@@ -38,9 +44,12 @@ struct ResponseTests {
     func cookies() throws {
         var response = Response()
         response.setCookie(try Cookie(name: "session", value: "abc123", maxAge: 3600, secure: true))
-        #expect(response.headerFields[.setCookie] == "session=abc123; Path=/; Max-Age=3600; Secure; HttpOnly; SameSite=Lax")
+        #expect(
+            response.headerFields[.setCookie] == "session=abc123; Path=/; Max-Age=3600; Secure; HttpOnly; SameSite=Lax")
         #expect(throws: CookieError.invalidName("a b")) { try Cookie(name: "a b", value: "x") }
         #expect(throws: CookieError.invalidValue(name: "a", value: "x;y")) { try Cookie(name: "a", value: "x;y") }
-        #expect(throws: CookieError.invalidAttribute(name: "a", value: "/;x")) { try Cookie(name: "a", value: "x", path: "/;x") }
+        #expect(throws: CookieError.invalidAttribute(name: "a", value: "/;x")) {
+            try Cookie(name: "a", value: "x", path: "/;x")
+        }
     }
 }

@@ -12,7 +12,9 @@ struct RouterTests {
         return router
     }
 
-    private func matched(_ router: Router, _ method: HTTPRequest.Method, _ path: String) async throws -> (String, PathParameters)? {
+    private func matched(_ router: Router, _ method: HTTPRequest.Method, _ path: String) async throws -> (
+        String, PathParameters
+    )? {
         guard case .found(let handler, let parameters, _) = router.match(method: method, path: path) else { return nil }
         let response = try await handler(Request(method: method, path: path))
         return (String(decoding: response.bodyBytes, as: UTF8.self), parameters)
@@ -20,7 +22,10 @@ struct RouterTests {
 
     @Test("static segments win over parameters, whatever the order routes were added in")
     func staticWins() async throws {
-        for order in [[("/users/{user_id}", HTTPRequest.Method.get), ("/users/new", .get)], [("/users/new", .get), ("/users/{user_id}", .get)]] {
+        for order in [
+            [("/users/{user_id}", HTTPRequest.Method.get), ("/users/new", .get)],
+            [("/users/new", .get), ("/users/{user_id}", .get)],
+        ] {
             let router = try router(order)
             #expect(try await matched(router, .get, "/users/new")?.0 == "GET /users/new")
             let other = try await matched(router, .get, "/users/42")
@@ -38,8 +43,12 @@ struct RouterTests {
     @Test("an unknown path is not found; a known path with another method lists the allowed ones")
     func notFoundAndMethodNotAllowed() throws {
         let router = try router([("/chat/{room}", .get), ("/chat/{room}", .post)])
-        guard case .notFound = router.match(method: .get, path: "/nope") else { Issue.record("expected notFound"); return }
-        guard case .notFound = router.match(method: .get, path: "/chat") else { Issue.record("expected notFound"); return }
+        guard case .notFound = router.match(method: .get, path: "/nope") else {
+            Issue.record("expected notFound"); return
+        }
+        guard case .notFound = router.match(method: .get, path: "/chat") else {
+            Issue.record("expected notFound"); return
+        }
         guard case .methodNotAllowed(let allowed) = router.match(method: .delete, path: "/chat/x") else {
             Issue.record("expected methodNotAllowed")
             return
@@ -66,7 +75,9 @@ struct RouterTests {
         let original = try router([("/a", .get)])
         var copy = original
         try copy.add("/b", method: .get) { _ in Response() }
-        guard case .notFound = original.match(method: .get, path: "/b") else { Issue.record("original changed"); return }
+        guard case .notFound = original.match(method: .get, path: "/b") else {
+            Issue.record("original changed"); return
+        }
         #expect(copy.routes.count == 2 && original.routes.count == 1)
     }
 }

@@ -29,7 +29,9 @@ struct Curl {
     }
 
     /// Sends one request and returns the final response with its headers (`curl -i`).
-    static func request(_ url: String, method: String = "GET", headers: [String] = [], body: String? = nil, extra: [String] = [])
+    static func request(
+        _ url: String, method: String = "GET", headers: [String] = [], body: String? = nil, extra: [String] = []
+    )
         async throws -> Response
     {
         var arguments = ["-s", "-i", "-X", method, url]

@@ -103,7 +103,10 @@ final class DemoServer: Sendable {
     var appSocketCount: Int {
         let folder = "/proc/\(appPID)/fd"
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        return entries.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: folder + "/" + $0))?.hasPrefix("socket:") == true }.count
+        return entries.filter {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: folder + "/" + $0))?.hasPrefix("socket:")
+                == true
+        }.count
     }
 
     /// How many threads the app has.

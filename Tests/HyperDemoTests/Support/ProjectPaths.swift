@@ -26,7 +26,8 @@ enum ProjectPaths {
 
     /// nginx from Debian's package.
     static func nginxBinary() throws -> String {
-        for candidate in ["/usr/sbin/nginx", "/usr/bin/nginx"] where FileManager.default.isExecutableFile(atPath: candidate) {
+        for candidate in ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        where FileManager.default.isExecutableFile(atPath: candidate) {
             return candidate
         }
         throw DemoServerError.exited("nginx is not installed: run scripts/install-dependencies")
