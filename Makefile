@@ -1,5 +1,5 @@
 # Hyper's entry points. `make demo` and `make test` are the README's two quick-start commands.
-.PHONY: demo test build format
+.PHONY: demo test bench build format
 
 demo:
 	scripts/demo
@@ -8,6 +8,9 @@ test:
 	scripts/install-dependencies
 	swift build --product hyper-demo
 	swift test
+
+bench:
+	Benchmarks/run
 
 build:
 	swift build

@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""Hyper's benchmark: Hyper against the nginx ceiling, PHP-FPM and a bare libfcgi loop, all
+behind one private nginx on 127.0.0.1, measured in one run.
+
+Prints a table and writes it as JSON (Benchmarks/results/latest.json). Every load is bounded in
+time and count and targets only 127.0.0.1 and unix sockets; every process started here is
+stopped by its PID. Run it through `make bench`, which installs and builds what it needs.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BACKENDS = ["php", "bare", "hyper"]
+
+
+class Processes:
+    """Processes started by the benchmark, stopped by PID in reverse order."""
+
+    def __init__(self):
+        self.started = []
+
+    def start(self, command, log):
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.started.append(process)
+        return process
+
+    def stop_all(self):
+        for process in reversed(self.started):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in reversed(self.started):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def nginx_config(prefix, ports, keepalive_connections):
+    """One nginx: the ceiling, and each backend with and without kept connections."""
+    upstreams, servers = [], []
+    servers.append(f"server {{ listen 127.0.0.1:{ports['ceiling']}; access_log off;"
+                   " location / { default_type text/html; return 200 'Hello, world!'; } }")
+    for backend in BACKENDS:
+        socket = f"{prefix}/{backend}.sock"
+        upstreams.append(f"upstream {backend}_keep {{ server unix:{socket}; keepalive {keepalive_connections}; }}")
+        upstreams.append(f"upstream {backend}_close {{ server unix:{socket}; }}")
+        for variant, keep in (("keep", "on"), ("close", "off")):
+            extra = f"fastcgi_param SCRIPT_FILENAME {ROOT}/Benchmarks/php$fastcgi_script_name;" if backend == "php" else ""
+            servers.append(
+                f"server {{ listen 127.0.0.1:{ports[backend + '_' + variant]}; access_log off;"
+                f" location / {{ include /etc/nginx/fastcgi_params; {extra}"
+                f" fastcgi_pass {backend}_{variant}; fastcgi_keep_conn {keep}; fastcgi_read_timeout 1h; }} }}")
+    return f"""
+daemon off;
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/nginx-error.log warn;
+worker_rlimit_nofile 65536;
+events {{ worker_connections 32768; }}
+http {{
+    client_body_temp_path {prefix}/client_body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    {chr(10).join(upstreams)}
+    {chr(10).join(servers)}
+}}
+"""
+
+
+def wait_for(url, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"bench: {url} did not answer within {timeout} s")
+
+
+def wrk(url, duration, connections, threads):
+    """Runs wrk once; returns requests per second, p99 latency and the error count."""
+    output = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", output)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    failed = int(errors.group(1)) if errors else 0
+    if socket_errors:
+        failed += sum(int(value) for value in socket_errors.groups())
+    return {"rps": rps, "p99_ms": float(p99.group(1)) * scale, "errors": failed}
+
+
+def page_benchmark(ports, args):
+    rows = []
+    def measure(name, key, path, backend=None, keep=None):
+        url = f"http://127.0.0.1:{ports[key]}{path}"
+        wait_for(url)
+        result = wrk(url, args.duration, args.connections, args.threads)
+        result.update({"name": name, "backend": backend, "keep_conn": keep, "path": path})
+        rows.append(result)
+        print(f"  {name:<42} {result['rps']:>10.0f} req/s  p99 {result['p99_ms']:>7.2f} ms  errors {result['errors']}",
+              flush=True)
+        return result
+
+    ceiling = measure("nginx return 200 (ceiling)", "ceiling", "/")
+    for keep in (False, True):
+        variant = "keep" if keep else "close"
+        label = "keep-conn" if keep else "no keep-conn"
+        measure(f"PHP-FPM 16 static workers, {label}", f"php_{variant}", "/hello.php", "php", keep)
+        measure(f"bare libfcgi loop, {label}", f"bare_{variant}", "/", "bare", keep)
+        measure(f"Hyper /hello, {label}", f"hyper_{variant}", "/hello", "hyper", keep)
+        measure(f"Hyper /about, {label}", f"hyper_{variant}", "/about", "hyper", keep)
+    for row in rows:
+        row["ratio_to_ceiling"] = row["rps"] / ceiling["rps"]
+        if row["backend"]:
+            php = next(r for r in rows if r["backend"] == "php" and r["keep_conn"] == row["keep_conn"])
+            bare = next(r for r in rows if r["backend"] == "bare" and r["keep_conn"] == row["keep_conn"])
+            row["ratio_to_php_fpm"] = row["rps"] / php["rps"]
+            row["ratio_to_bare_libfcgi"] = row["rps"] / bare["rps"]
+    return rows
+
+
+def print_table(rows):
+    print()
+    print(f"{'pages (wrk)':<42} {'req/s':>10} {'p99 ms':>8} {'×ceiling':>9} {'×PHP-FPM':>9} {'×bare':>7}")
+    for row in rows:
+        php = f"{row['ratio_to_php_fpm']:.2f}" if "ratio_to_php_fpm" in row else "-"
+        bare = f"{row['ratio_to_bare_libfcgi']:.2f}" if "ratio_to_bare_libfcgi" in row else "-"
+        print(f"{row['name']:<42} {row['rps']:>10.0f} {row['p99_ms']:>8.2f} {row['ratio_to_ceiling']:>9.3f} {php:>9} {bare:>7}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--demo", default=os.path.join(ROOT, ".build/release/hyper-demo"))
+    parser.add_argument("--bare", default=os.path.join(ROOT, ".build/bench/bare-libfcgi"))
+    parser.add_argument("--output", default=os.path.join(ROOT, "Benchmarks/results/latest.json"))
+    args = parser.parse_args()
+
+    prefix = tempfile.mkdtemp(prefix="hyper-bench.")
+    os.chmod(prefix, 0o755)
+    ports = {"ceiling": 9100}
+    for index, backend in enumerate(BACKENDS):
+        ports[backend + "_keep"] = 9101 + 2 * index
+        ports[backend + "_close"] = 9102 + 2 * index
+    processes = Processes()
+    log = open(os.path.join(prefix, "processes.log"), "w")
+    try:
+        with open(os.path.join(prefix, "nginx.conf"), "w") as config:
+            config.write(nginx_config(prefix, ports, keepalive_connections=64))
+        with open(os.path.join(ROOT, "Benchmarks/php/php-fpm.conf")) as template:
+            php_config = template.read().replace("@PREFIX@", prefix)
+        with open(os.path.join(prefix, "php-fpm.conf"), "w") as config:
+            config.write(php_config)
+        processes.start(["php-fpm8.2", "--nodaemonize", "--fpm-config", os.path.join(prefix, "php-fpm.conf")], log)
+        processes.start([args.bare, os.path.join(prefix, "bare.sock"), "64"], log)
+        processes.start([args.demo, "--socket", os.path.join(prefix, "hyper.sock"), "--log-level", "warning"], log)
+        processes.start(["nginx", "-p", prefix, "-c", os.path.join(prefix, "nginx.conf"),
+                         "-e", os.path.join(prefix, "nginx-error.log")], log)
+        print(f"pages: wrk -t{args.threads} -c{args.connections} -d{args.duration}s through one nginx", flush=True)
+        rows = page_benchmark(ports, args)
+        print_table(rows)
+        os.makedirs(os.path.dirname(args.output), exist_ok=True)
+        with open(args.output, "w") as output:
+            json.dump({"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cores": os.cpu_count(),
+                       "pages": rows}, output, indent=2)
+        print(f"\nwritten: {args.output}")
+    finally:
+        processes.stop_all()
+        log.close()
+        shutil.rmtree(prefix, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
