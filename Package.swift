@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "Hyper", targets: ["Hyper"]),
         .executable(name: "hyper-demo", targets: ["HyperDemo"]),
+        .plugin(name: "RouteTablePlugin", targets: ["RouteTablePlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
@@ -37,6 +38,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // File-based routing: the generator turns an app's Routes/ folder tree into its route table,
+        // run by the build-tool plugin on each target that adopts it. No package dependencies.
+        .executableTarget(name: "RouteTableGenerator"),
+        .plugin(name: "RouteTablePlugin", capability: .buildTool(), dependencies: ["RouteTableGenerator"]),
         // The demo app, served as `hyper-demo`.
         .executableTarget(
             name: "HyperDemo",
@@ -44,10 +49,13 @@ let package = Package(
                 "Hyper",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            plugins: ["RouteTablePlugin"]
         ),
         .testTarget(name: "HyperFastCGITests", dependencies: ["HyperFastCGI"]),
         .testTarget(name: "HyperTests", dependencies: ["Hyper"]),
         .testTarget(name: "HyperDemoTests", dependencies: ["HyperDemo", "Hyper"]),
+        // Also builds the fixture packages under Tests/Fixtures/ (not a target) with `swift build`.
+        .testTarget(name: "RouteTableGeneratorTests", dependencies: ["RouteTableGenerator"]),
     ]
 )

@@ -1,13 +1,10 @@
 import Hyper
 
-/// The demo's route table.
+/// The demo's route table: every route under `Routes/`, found by `RouteTablePlugin`.
 enum DemoRoutes {
     static func router() throws -> Router {
         var router = Router()
-        try router.add("/", HomePage.self)
-        try router.add("/about", AboutPage.self)
-        try router.add("/users/{user_id}", UserPage.self)
-        try router.add("/hello", HelloRoute.self)
+        try router.addFileRoutes()
         return router
     }
 }
