@@ -31,18 +31,19 @@ import PackagePlugin
 struct RouteTablePlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         guard let target = target as? SourceModuleTarget else { return [] }
-        let routesFolder = target.directoryURL.appending(path: "Routes", directoryHint: .isDirectory)
-        let routesPrefix = routesFolder.path(percentEncoded: false)
+        let routesFolder = target.directoryURL.appending(path: "Routes").path(percentEncoded: false)
         let swiftFiles = target.sourceFiles(withSuffix: "swift").map(\.url).filter {
-            $0.path(percentEncoded: false).hasPrefix(routesPrefix)
+            $0.path(percentEncoded: false).hasPrefix(routesFolder + "/")
         }
-        let folders = Set(swiftFiles.map { $0.deletingLastPathComponent().standardizedFileURL })
+        let folders = Set(
+            [URL(filePath: routesFolder, directoryHint: .isDirectory)]
+                + swiftFiles.map { $0.deletingLastPathComponent() })
         let output = context.pluginWorkDirectoryURL.appending(path: "FileRoutes.swift")
         return [
             .buildCommand(
                 displayName: "Generating the route table of \(target.name) from Routes/",
                 executable: try context.tool(named: "RouteTableGenerator").url,
-                arguments: [routesFolder.path(percentEncoded: false), output.path(percentEncoded: false)],
+                arguments: [routesFolder, output.path(percentEncoded: false)],
                 inputFiles: swiftFiles + folders.sorted { $0.path < $1.path },
                 outputFiles: [output]
             )

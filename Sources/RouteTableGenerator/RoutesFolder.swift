@@ -5,8 +5,14 @@ import Foundation
 /// Every `.swift` file in the tree is a route file except those whose name, or the name of a
 /// folder above them, starts with `_` (layouts, components) or `.` (hidden files).
 struct RoutesFolder {
-    /// The folder's path.
-    var path: String
+    /// The folder's path, without a trailing `/`.
+    let path: String
+
+    init(path: String) {
+        var path = path
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        self.path = path
+    }
 
     /// The route files, sorted by their path inside the folder.
     func routeFiles() throws(RoutesFolderError) -> [RouteFile] {
