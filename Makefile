@@ -16,4 +16,4 @@ build:
 	swift build
 
 format:
-	swift format --in-place --recursive Sources Tests Package.swift
+	swift format --in-place --recursive Sources Plugins Tests Package.swift

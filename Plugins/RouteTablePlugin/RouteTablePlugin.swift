@@ -35,9 +35,8 @@ struct RouteTablePlugin: BuildToolPlugin {
         let swiftFiles = target.sourceFiles(withSuffix: "swift").map(\.url).filter {
             $0.path(percentEncoded: false).hasPrefix(routesFolder + "/")
         }
-        let folders = Set(
-            [URL(filePath: routesFolder, directoryHint: .isDirectory)]
-                + swiftFiles.map { $0.deletingLastPathComponent() })
+        let routesFolderURL = URL(filePath: routesFolder, directoryHint: .isDirectory)
+        let folders = Set([routesFolderURL] + swiftFiles.map { $0.deletingLastPathComponent() })
         let output = context.pluginWorkDirectoryURL.appending(path: "FileRoutes.swift")
         return [
             .buildCommand(

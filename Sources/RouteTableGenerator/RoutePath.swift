@@ -60,20 +60,14 @@ struct RoutePath: Equatable, CustomStringConvertible {
 
     private static func segment(_ folder: String) throws(RoutePathError) -> Segment {
         guard folder.contains("{") || folder.contains("}") else { return .literal(folder) }
-        let isOnePair =
-            folder.hasPrefix("{") && folder.hasSuffix("}") && folder.count >= 2
-            && folder.filter { $0 == "{" || $0 == "}" }.count == 2
-        guard isOnePair else {
-            throw RoutePathError(
-                folder: folder, reason: "unbalanced braces: a parameter folder is named {name}")
+        let braces = folder.filter { $0 == "{" || $0 == "}" }
+        guard braces == "{}", folder.hasPrefix("{"), folder.hasSuffix("}") else {
+            throw RoutePathError(folder: folder, reason: "unbalanced braces: a parameter folder is named {name}")
         }
         let name = String(folder.dropFirst().dropLast())
-        guard !name.isEmpty else {
-            throw RoutePathError(folder: folder, reason: "the parameter has no name")
-        }
+        guard !name.isEmpty else { throw RoutePathError(folder: folder, reason: "the parameter has no name") }
         guard isIdentifier(name) else {
-            throw RoutePathError(
-                folder: folder, reason: "parameter name \"\(name)\" is not an identifier")
+            throw RoutePathError(folder: folder, reason: "parameter name \"\(name)\" is not an identifier")
         }
         return .parameter(name)
     }

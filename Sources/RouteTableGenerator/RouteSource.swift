@@ -42,14 +42,12 @@ struct RouteSource {
 
     /// `HTTPRequest.Method`'s constants, by the name Swift code writes them with.
     private static let methodConstants = [
-        "get": "GET", "head": "HEAD", "post": "POST", "put": "PUT", "delete": "DELETE",
-        "connect": "CONNECT",
+        "get": "GET", "head": "HEAD", "post": "POST", "put": "PUT", "delete": "DELETE", "connect": "CONNECT",
         "options": "OPTIONS", "trace": "TRACE", "patch": "PATCH",
     ]
     private static let typeKeywords: Set = ["struct", "class", "enum", "actor"]
     private static let modifiers: Set = [
-        "public", "package", "internal", "fileprivate", "private", "open", "final", "indirect",
-        "nonisolated",
+        "public", "package", "internal", "fileprivate", "private", "open", "final", "indirect", "nonisolated",
     ]
 
     /// Scans `source`.
@@ -98,9 +96,7 @@ struct RouteSource {
     }
 
     /// The declaration whose keyword is at `index` and name at `index + 1`.
-    private static func typeDeclaration(named name: String, at index: Int, in tokens: [SwiftToken])
-        -> TypeDeclaration
-    {
+    private static func typeDeclaration(named name: String, at index: Int, in tokens: [SwiftToken]) -> TypeDeclaration {
         var isPrivate = false
         var modifierIndex = index - 1
         while let word = tokens[safe: modifierIndex]?.identifier, modifiers.contains(word) {
@@ -110,9 +106,7 @@ struct RouteSource {
         var inheritedTypes: [String] = []
         var clauseIndex = index + 2
         var isInClause = false
-        while let token = tokens[safe: clauseIndex], !token.isPunctuation("{"),
-            !token.isIdentifier("where")
-        {
+        while let token = tokens[safe: clauseIndex], !token.isPunctuation("{"), !token.isIdentifier("where") {
             if token.isPunctuation(":") {
                 isInClause = true
             } else if isInClause, let word = token.identifier {
@@ -122,14 +116,13 @@ struct RouteSource {
         }
         let keyword = tokens[index]
         return TypeDeclaration(
-            name: name, isPrivate: isPrivate, inheritedTypes: inheritedTypes, line: keyword.line,
-            column: keyword.column)
+            name: name, isPrivate: isPrivate, inheritedTypes: inheritedTypes, line: keyword.line, column: keyword.column
+        )
     }
 
     /// Whether the `method` at `index` follows `static let`, `static var` or `class var`.
     private static func isStaticProperty(before index: Int, in tokens: [SwiftToken]) -> Bool {
-        guard let introducer = tokens[safe: index - 1]?.identifier,
-            introducer == "let" || introducer == "var",
+        guard let introducer = tokens[safe: index - 1]?.identifier, introducer == "let" || introducer == "var",
             let word = tokens[safe: index - 2]?.identifier
         else { return false }
         return word == "static" || word == "class"
@@ -137,12 +130,8 @@ struct RouteSource {
 
     /// The method constant in the declaration of `method` at `index`: the first `.name` that is
     /// one, before the next member declaration or the end of the type's body.
-    private static func methodDeclaration(after index: Int, in tokens: [SwiftToken])
-        -> MethodDeclaration
-    {
-        let memberIntroducers: Set = [
-            "static", "class", "func", "var", "let", "init", "case", "subscript",
-        ]
+    private static func methodDeclaration(after index: Int, in tokens: [SwiftToken]) -> MethodDeclaration {
+        let memberIntroducers: Set = ["static", "class", "func", "var", "let", "init", "case", "subscript"]
         var current = index + 1
         var depth = 0
         while let token = tokens[safe: current] {

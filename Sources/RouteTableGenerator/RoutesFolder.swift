@@ -17,9 +17,7 @@ struct RoutesFolder {
     /// The route files, sorted by their path inside the folder.
     func routeFiles() throws(RoutesFolderError) -> [RouteFile] {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
-            isDirectory.boolValue
-        else {
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw RoutesFolderError(path: path, reason: "there is no such folder")
         }
         var files: [RouteFile] = []

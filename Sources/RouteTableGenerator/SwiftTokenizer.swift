@@ -72,7 +72,7 @@ struct SwiftTokenizer {
                 advance()
             case _ where Self.startsIdentifier(current):
                 scanIdentifier()
-            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+            case _ where Self.isDigit(current):
                 skipNumber()
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"):
                 advance()
@@ -107,11 +107,9 @@ struct SwiftTokenizer {
         let tokenIndex = tokens.count
         append(.string(value: nil))
         index += hashes
-        let isMultiline =
-            byte(at: 0) == UInt8(ascii: "\"") && byte(at: 1) == UInt8(ascii: "\"")
-            && byte(at: 2) == UInt8(ascii: "\"")
-        index += isMultiline ? 3 : 1
+        let isMultiline = isRun(of: UInt8(ascii: "\""), length: 3, at: 0)
         let quotes = isMultiline ? 3 : 1
+        index += quotes
         var text: [UInt8] = []
         var isPlain = !isMultiline
         while let current = byte(at: 0) {
@@ -151,35 +149,31 @@ struct SwiftTokenizer {
 
     private mutating func scanIdentifier() {
         let start = index
-        let startColumn = column
         while let current = byte(at: 0), Self.continuesIdentifier(current) { index += 1 }
-        tokens.append(
-            SwiftToken(
-                kind: .identifier(String(decoding: bytes[start..<index], as: UTF8.self)), line: line,
-                column: startColumn))
+        appendIdentifier(bytes[start..<index], startingAt: start)
     }
 
+    /// Scans a name in backquotes, such as `` `Type` ``.
     private mutating func scanQuotedIdentifier() {
-        let startColumn = column
+        let quote = index
         index += 1
-        let start = index
-        while let current = byte(at: 0), current != UInt8(ascii: "`"), current != UInt8(ascii: "\n") {
-            index += 1
-        }
+        while let current = byte(at: 0), current != UInt8(ascii: "`"), current != UInt8(ascii: "\n") { index += 1 }
+        appendIdentifier(bytes[quote + 1..<index], startingAt: quote)
+        if byte(at: 0) == UInt8(ascii: "`") { index += 1 }
+    }
+
+    /// Appends an identifier token for a name on the current line that starts at byte `start`.
+    private mutating func appendIdentifier(_ name: ArraySlice<UInt8>, startingAt start: Int) {
         tokens.append(
             SwiftToken(
-                kind: .identifier(String(decoding: bytes[start..<index], as: UTF8.self)), line: line,
-                column: startColumn))
-        if byte(at: 0) == UInt8(ascii: "`") { index += 1 }
+                kind: .identifier(String(decoding: name, as: UTF8.self)), line: line, column: start - lineStart + 1))
     }
 
     private mutating func skipNumber() {
         while let current = byte(at: 0) {
             if Self.continuesIdentifier(current) {
                 index += 1
-            } else if current == UInt8(ascii: "."), let next = byte(at: 1),
-                (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(next)
-            {
+            } else if current == UInt8(ascii: "."), let next = byte(at: 1), Self.isDigit(next) {
                 index += 1
             } else {
                 return
@@ -189,8 +183,7 @@ struct SwiftTokenizer {
 
     private static func startsIdentifier(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "_"),
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "_"),
             UInt8(ascii: "$"), 0x80...:
             true
         default:
@@ -199,6 +192,10 @@ struct SwiftTokenizer {
     }
 
     private static func continuesIdentifier(_ byte: UInt8) -> Bool {
-        startsIdentifier(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+        startsIdentifier(byte) || isDigit(byte)
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 }

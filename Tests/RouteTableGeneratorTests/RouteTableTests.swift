@@ -158,9 +158,10 @@ struct RouteTableTests {
         #expect(errors([file("about/AboutPage.swift", "// struct AboutPage: Page {}\n")]) == expected)
         #expect(errors([file("about/AboutPage.swift", "private struct AboutPage: Page {}\n")]) == expected)
         #expect(
-            errors([file("about/AboutPage.swift", "extension AboutPage {}\nstruct CompanyPage: Page {}\n")]) == [
-                expected[0]
+            errors([
+                file("about/AboutPage.swift", "extension AboutPage {}\nstruct CompanyPage: Page {}\nenum Info {}\n")
             ])
+                == [expected[0] + " (found CompanyPage, Info)"])
     }
 
     @Test("a route file that declares more than one type is refused at the extra type; private helpers are fine")
