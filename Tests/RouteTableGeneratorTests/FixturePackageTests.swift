@@ -13,7 +13,7 @@ struct FixturePackageTests {
     }()
 
     /// How long the fixture's build may take: it builds the generator and plans Hyper's dependencies.
-    private static let buildTimeLimit: Duration = .seconds(600)
+    private static let buildTimeLimit: Duration = .seconds(300)
 
     @Test("two routes for one path and method fail `swift build` with an error naming the file")
     func conflictFailsTheBuild() async throws {
