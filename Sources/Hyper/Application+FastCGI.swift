@@ -57,7 +57,7 @@ extension Application {
             return
         }
         let channel = exchange.makeResponseChannel()
-        let task = Task { [request] in
+        let task = Task(executorPreference: channel.executor) { [self, request] in
             await trackTask { await produceResponse(to: request, into: channel, record: record) }
         }
         let outcome = exchange.writeResponse(from: channel)

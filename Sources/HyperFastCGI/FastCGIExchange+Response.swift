@@ -16,6 +16,7 @@ extension FastCGIExchange {
     /// up, blocking this request thread. Streams are flushed chunk by chunk; on a hang-up or a
     /// failed write the channel is closed, so the route's next `send` throws.
     public func writeResponse(from channel: ResponseChannel) -> ResponseOutcome {
+        defer { channel.executor.detach() }
         var outcome = ResponseOutcome(bytesWritten: 0, clientDisconnected: false)
         while true {
             let healthy: Bool

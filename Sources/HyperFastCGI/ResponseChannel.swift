@@ -33,12 +33,15 @@ public final class ResponseChannel: Sendable {
 
     /// Bytes that may wait in the buffer before `send` suspends.
     public let capacity: Int
+    /// Runs the producing task's jobs on the request thread while it waits.
+    public let executor: RequestExecutor
     private let state = Mutex(State())
     private let wakeUp: WakeUpSignal
 
     init(capacity: Int, wakeUp: WakeUpSignal) {
         self.capacity = capacity
         self.wakeUp = wakeUp
+        executor = RequestExecutor(wakeUp: wakeUp)
     }
 
     // MARK: Producer (the route's task)
@@ -121,6 +124,7 @@ public final class ResponseChannel: Sendable {
     /// heartbeat is due, or the client hangs up on `connection`.
     func next(watching connection: Int32) -> Next {
         while true {
+            executor.runPendingJobs()
             let taken = state.withLock {
                 state -> (chunks: [[UInt8]], finished: Bool, flush: Bool, heartbeat: Heartbeat?) in
                 if state.chunks.isEmpty && !state.isFinished {
@@ -136,7 +140,13 @@ public final class ResponseChannel: Sendable {
                 resumeWaitingProducer()
                 return taken.finished ? .finish(taken.chunks) : .write(taken.chunks, flush: taken.flush)
             }
-            switch wakeUp.wait(watching: connection, timeout: taken.heartbeat?.interval) {
+            guard executor.prepareToSleep() else {
+                state.withLock { $0.isConsumerSleeping = false }
+                continue
+            }
+            let outcome = wakeUp.wait(watching: connection, timeout: taken.heartbeat?.interval)
+            executor.wokeUp()
+            switch outcome {
             case .signalled:
                 continue
             case .hungUp:
