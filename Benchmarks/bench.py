@@ -146,6 +146,15 @@ def print_table(rows):
         print(f"{row['name']:<42} {row['rps']:>10.0f} {row['p99_ms']:>8.2f} {row['ratio_to_ceiling']:>9.3f} {php:>9} {bare:>7}")
 
 
+def render_benchmark(folder, prefix):
+    """Runs the render benchmark (malloc counting needs its interposer preloaded)."""
+    output = os.path.join(prefix, "render.json")
+    environment = dict(os.environ, LD_PRELOAD=os.path.join(folder, "libMallocInterposerSwift.so"))
+    subprocess.run([os.path.join(folder, "RenderBenchmark"), output], env=environment, check=True)
+    with open(output) as results:
+        return json.load(results)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
@@ -153,6 +162,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--demo", default=os.path.join(ROOT, ".build/release/hyper-demo"))
     parser.add_argument("--bare", default=os.path.join(ROOT, ".build/bench/bare-libfcgi"))
+    parser.add_argument("--render", default=os.path.join(ROOT, "Benchmarks/Render/.build/release"))
+    parser.add_argument("--skip-pages", action="store_true", help="only the render benchmark")
     parser.add_argument("--output", default=os.path.join(ROOT, "Benchmarks/results/latest.json"))
     args = parser.parse_args()
 
@@ -176,13 +187,15 @@ def main():
         processes.start([args.demo, "--socket", os.path.join(prefix, "hyper.sock"), "--log-level", "warning"], log)
         processes.start(["nginx", "-p", prefix, "-c", os.path.join(prefix, "nginx.conf"),
                          "-e", os.path.join(prefix, "nginx-error.log")], log)
-        print(f"pages: wrk -t{args.threads} -c{args.connections} -d{args.duration}s through one nginx", flush=True)
-        rows = page_benchmark(ports, args)
-        print_table(rows)
+        results = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cores": os.cpu_count()}
+        results["render"] = render_benchmark(args.render, prefix)
+        if not args.skip_pages:
+            print(f"\npages: wrk -t{args.threads} -c{args.connections} -d{args.duration}s through one nginx", flush=True)
+            results["pages"] = page_benchmark(ports, args)
+            print_table(results["pages"])
         os.makedirs(os.path.dirname(args.output), exist_ok=True)
         with open(args.output, "w") as output:
-            json.dump({"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cores": os.cpu_count(),
-                       "pages": rows}, output, indent=2)
+            json.dump(results, output, indent=2)
         print(f"\nwritten: {args.output}")
     finally:
         processes.stop_all()

@@ -19,7 +19,8 @@ public struct HTML: Sendable, Hashable, ExpressibleByStringInterpolation {
 
     /// Markup from a literal, trusted as it is.
     public init(stringLiteral markup: StaticString) {
-        bytes = markup.withUTF8Buffer { Array($0) }
+        bytes = RenderScratch.takeBuffer(capacity: markup.utf8CodeUnitCount)
+        markup.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
     public init(stringInterpolation: StringInterpolation) {
@@ -41,8 +42,7 @@ public struct HTML: Sendable, Hashable, ExpressibleByStringInterpolation {
         @usableFromInline var bytes: [UInt8]
 
         public init(literalCapacity: Int, interpolationCount: Int) {
-            bytes = []
-            bytes.reserveCapacity(literalCapacity + interpolationCount * 16)
+            bytes = RenderScratch.takeBuffer(capacity: literalCapacity + interpolationCount * 16)
         }
 
         public mutating func appendLiteral(_ literal: StaticString) {
@@ -62,6 +62,17 @@ public struct HTML: Sendable, Hashable, ExpressibleByStringInterpolation {
         /// Inserts each piece of HTML in order.
         public mutating func appendInterpolation(_ fragments: some Sequence<HTML>) {
             for fragment in fragments { bytes.append(contentsOf: fragment.bytes) }
+        }
+
+        /// Inserts the HTML of each element, written straight into this buffer. Inlinable, so that
+        /// iterating the app's sequence is specialised for its element type.
+        @inlinable
+        public mutating func appendInterpolation<Data: Sequence>(_ list: ForEach<Data>) {
+            for element in list.data {
+                var fragment = list.content(element)
+                bytes.append(contentsOf: fragment.bytes)
+                RenderScratch.giveBack(&fragment.bytes)
+            }
         }
 
         /// Inserts text, escaped.
