@@ -163,6 +163,7 @@ extension Application {
     fileprivate func logAccess(
         method: String, path: String, record: ResponseRecord, outcome: ResponseOutcome, started: ContinuousClock.Instant
     ) {
+        guard logger.logLevel <= .info else { return }
         let duration = ContinuousClock.now - started
         let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         var metadata: Logger.Metadata = [

@@ -82,7 +82,21 @@ extension Request {
 
     /// `HTTP_X_FORWARDED_FOR` → `x-forwarded-for`.
     private static func headerName(fromCGI name: String) -> String {
-        String(name.dropFirst(5).lowercased().map { $0 == "_" ? "-" : $0 })
+        String(
+            unsafeUninitializedCapacity: name.utf8.count - 5,
+            initializingUTF8With: { buffer in
+                var count = 0
+                for byte in name.utf8.dropFirst(5) {
+                    buffer[count] =
+                        switch byte {
+                        case UInt8(ascii: "_"): UInt8(ascii: "-")
+                        case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte + 32
+                        default: byte
+                        }
+                    count += 1
+                }
+                return count
+            })
     }
 
     private static func appendField(_ name: HTTPField.Name, _ value: String, to fields: inout HTTPFields) {

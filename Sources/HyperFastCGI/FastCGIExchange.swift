@@ -67,9 +67,14 @@ public final class FastCGIExchange {
         var result: [(name: String, value: String)] = []
         guard var cursor = request.pointee.envp else { return result }
         while let entry = cursor.pointee {
-            let pair = String(cString: entry)
-            if let equals = pair.firstIndex(of: "=") {
-                result.append((String(pair[..<equals]), String(pair[pair.index(after: equals)...])))
+            let length = strlen(entry)
+            entry.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
+                let pair = UnsafeBufferPointer(start: bytes, count: length)
+                if let equals = pair.firstIndex(of: UInt8(ascii: "=")) {
+                    let name = String(decoding: UnsafeBufferPointer(rebasing: pair[..<equals]), as: UTF8.self)
+                    let value = String(decoding: UnsafeBufferPointer(rebasing: pair[(equals + 1)...]), as: UTF8.self)
+                    result.append((name, value))
+                }
             }
             cursor += 1
         }
