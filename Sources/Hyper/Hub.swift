@@ -50,7 +50,8 @@ public final class Hub<Topic: Hashable & Sendable, Message: Sendable>: Sendable 
 
     /// Subscribes to `topic`: the sequence yields every message published to it from now on.
     public func subscribe(to topic: Topic) -> Subscription {
-        let (stream, continuation) = AsyncStream.makeStream(of: Message.self, bufferingPolicy: .bufferingNewest(bufferSize))
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: Message.self, bufferingPolicy: .bufferingNewest(bufferSize))
         let drops = DropCounter()
         let id = state.withLock { state in
             defer { state.nextID += 1 }

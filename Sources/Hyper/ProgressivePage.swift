@@ -33,6 +33,8 @@ extension ProgressivePage {
 
     public static func respond(to request: Request) async throws -> Response {
         let page = try await Self(request: request)
-        return Response(headerFields: [.contentType: MediaType.html], body: .stream(StreamingBody { try await page.stream(to: $0) }))
+        return Response(
+            headerFields: [.contentType: MediaType.html], body: .stream(StreamingBody { try await page.stream(to: $0) })
+        )
     }
 }

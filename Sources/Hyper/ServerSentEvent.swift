@@ -37,12 +37,16 @@ public struct ServerSentEvent: Sendable, Hashable {
     public let comment: String?
 
     /// An event whose payload is text, sent as it is.
-    public init(event: String? = nil, data: String, id: String? = nil, retry: Duration? = nil) throws(ServerSentEventError) {
+    public init(event: String? = nil, data: String, id: String? = nil, retry: Duration? = nil)
+        throws(ServerSentEventError)
+    {
         try self.init(event: event, bytes: Array(data.utf8), id: id, retry: retry, comment: nil)
     }
 
     /// An event whose payload is HTML (what htmx swaps into the page).
-    public init(event: String? = nil, data: HTML, id: String? = nil, retry: Duration? = nil) throws(ServerSentEventError) {
+    public init(event: String? = nil, data: HTML, id: String? = nil, retry: Duration? = nil)
+        throws(ServerSentEventError)
+    {
         try self.init(event: event, bytes: data.bytes, id: id, retry: retry, comment: nil)
     }
 
@@ -72,7 +76,9 @@ public struct ServerSentEvent: Sendable, Hashable {
     /// The heartbeat comment a stream sends while it is idle.
     public static let heartbeat = ServerSentEvent.comment("heartbeat")
 
-    private init(event: String?, bytes: [UInt8]?, id: String?, retry: Duration?, comment: String?) throws(ServerSentEventError) {
+    private init(event: String?, bytes: [UInt8]?, id: String?, retry: Duration?, comment: String?)
+        throws(ServerSentEventError)
+    {
         if let event, event.utf8.contains(where: Self.isLineBreak) {
             throw .lineBreakInEventName(event)
         }

@@ -48,10 +48,13 @@ struct FragmentTests {
     @Test("an htmx request targeting a fragment gets the fragment alone")
     func htmxTarget() async throws {
         var request = Request(
-            method: .get, path: "/", headerFields: [HTTPField.Name("HX-Request")!: "true", HTTPField.Name("HX-Target")!: "status"])
+            method: .get, path: "/",
+            headerFields: [HTTPField.Name("HX-Request")!: "true", HTTPField.Name("HX-Target")!: "status"])
         request.query = QueryParameters([("status", "away")])
         let response = try await StatusPage.respond(to: request)
-        #expect(String(decoding: response.bodyBytes, as: UTF8.self) == #"<div id="status" class="badge">Status: away</div>"#)
+        #expect(
+            String(decoding: response.bodyBytes, as: UTF8.self) == #"<div id="status" class="badge">Status: away</div>"#
+        )
         #expect(response.headerFields[.vary] == "HX-Request, HX-Target")
     }
 
@@ -59,7 +62,8 @@ struct FragmentTests {
     func otherTargets() async throws {
         let page = #"<h1>User</h1><div id="status" class="badge">Status: online</div>"#
         let elsewhere = Request(
-            method: .get, path: "/", headerFields: [HTTPField.Name("HX-Request")!: "true", HTTPField.Name("HX-Target")!: "main"])
+            method: .get, path: "/",
+            headerFields: [HTTPField.Name("HX-Request")!: "true", HTTPField.Name("HX-Target")!: "main"])
         #expect(String(decoding: try await StatusPage.respond(to: elsewhere).bodyBytes, as: UTF8.self) == page)
         let notHTMX = Request(method: .get, path: "/", headerFields: [HTTPField.Name("HX-Target")!: "status"])
         #expect(String(decoding: try await StatusPage.respond(to: notHTMX).bodyBytes, as: UTF8.self) == page)

@@ -16,7 +16,8 @@ struct ServerSentEventTests {
     @Test("an event name comes before the data")
     func named() throws {
         #expect(
-            wire(try ServerSentEvent(event: "eventName", data: "<div>HTML</div>" as HTML)) == "event: eventName\ndata: <div>HTML</div>\n\n")
+            wire(try ServerSentEvent(event: "eventName", data: "<div>HTML</div>" as HTML))
+                == "event: eventName\ndata: <div>HTML</div>\n\n")
     }
 
     @Test("LF, CR and CRLF each break a line once", arguments: ["a\nb", "a\rb", "a\r\nb"])
@@ -71,7 +72,9 @@ struct ServerSentEventTests {
         #expect(wire(try .retry(.seconds(3))) == "retry: 3000\n\n")
         #expect(wire(try .retry(.microseconds(1500))) == "retry: 1\n\n")
         #expect(wire(try .retry(.zero)) == "retry: 0\n\n")
-        #expect(throws: ServerSentEventError.negativeRetry(.milliseconds(-1))) { try ServerSentEvent.retry(.milliseconds(-1)) }
+        #expect(throws: ServerSentEventError.negativeRetry(.milliseconds(-1))) {
+            try ServerSentEvent.retry(.milliseconds(-1))
+        }
     }
 
     @Test("an empty id is sent (it resets the last event id)")
@@ -88,7 +91,9 @@ struct ServerSentEventTests {
         #expect(
             wire(try ServerSentEvent(event: "count", data: Unread(unread: 3, label: "a/b\nc")))
                 == "event: count\ndata: {\"label\":\"a/b\\nc\",\"unread\":3}\n\n")
-        #expect(wire(try ServerSentEvent(event: "update", data: ["count": 42])) == "event: update\ndata: {\"count\":42}\n\n")
+        #expect(
+            wire(try ServerSentEvent(event: "update", data: ["count": 42])) == "event: update\ndata: {\"count\":42}\n\n"
+        )
     }
 
     @Test("a comment is one colon line per line and a blank line")
@@ -113,7 +118,8 @@ struct ServerSentEventTests {
     @Test("errors say what was wrong with which value, prefixed Hyper:")
     func errorMessages() {
         #expect(
-            ServerSentEventError.lineBreakInEventName("a\nb").description == #"Hyper: refused SSE event name "a\nb": it contains CR or LF"#)
+            ServerSentEventError.lineBreakInEventName("a\nb").description
+                == #"Hyper: refused SSE event name "a\nb": it contains CR or LF"#)
         #expect(ServerSentEventError.nulInID("1\u{0}").description == #"Hyper: refused SSE id "1\0": it contains NUL"#)
     }
 

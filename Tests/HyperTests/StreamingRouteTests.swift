@@ -67,7 +67,8 @@ struct StreamingRouteTests {
                     continuation.yield("name,email\n")
                     continuation.yield("Ada,ada@example.com\n")
                     continuation.finish()
-                }, contentType: "text/csv; charset=utf-8", headerFields: [.contentDisposition: "attachment; filename=users.csv"])
+                }, contentType: "text/csv; charset=utf-8",
+                headerFields: [.contentDisposition: "attachment; filename=users.csv"])
         }
         return Application(router: router, logger: Logger(label: "test"))
     }()
@@ -84,7 +85,8 @@ struct StreamingRouteTests {
 
     @Test("the same URL is the page to an ordinary request")
     func pageByDefault() async {
-        let response = await app.response(for: Request(method: .get, path: "/counter/4", headerFields: [.accept: "text/html,*/*"]))
+        let response = await app.response(
+            for: Request(method: .get, path: "/counter/4", headerFields: [.accept: "text/html,*/*"]))
         #expect(response.status == .ok)
         #expect(response.headerFields[.contentType] == MediaType.html)
         #expect(response.headerFields[.vary] == "Accept")
@@ -110,20 +112,25 @@ struct StreamingRouteTests {
 
     @Test("Accept with parameters, case and several ranges still selects the stream")
     func acceptParsing() {
-        #expect(Request(method: .get, path: "/", headerFields: [.accept: "text/html, Text/Event-Stream;q=0.9"]).acceptsEventStream)
-        #expect(!Request(method: .get, path: "/", headerFields: [.accept: "text/event-streams, */*"]).acceptsEventStream)
+        #expect(
+            Request(method: .get, path: "/", headerFields: [.accept: "text/html, Text/Event-Stream;q=0.9"])
+                .acceptsEventStream)
+        #expect(
+            !Request(method: .get, path: "/", headerFields: [.accept: "text/event-streams, */*"]).acceptsEventStream)
         #expect(!Request(method: .get, path: "/").acceptsEventStream)
     }
 
     @Test("a parameter the initializer refuses is an HTTP error, not a stream")
     func initializerErrors() async {
-        let response = await app.response(for: Request(method: .get, path: "/counter/abc", headerFields: Self.eventStreamAccept))
+        let response = await app.response(
+            for: Request(method: .get, path: "/counter/abc", headerFields: Self.eventStreamAccept))
         #expect(response.status == .notFound)
     }
 
     @Test("a route with only a stream always streams")
     func streamOnly() async throws {
-        let response = await app.response(for: Request(method: .get, path: "/ticks", headerFields: [.accept: "text/html"]))
+        let response = await app.response(
+            for: Request(method: .get, path: "/ticks", headerFields: [.accept: "text/html"]))
         #expect(response.headerFields[.contentType] == "text/event-stream")
         #expect(try await chunks(of: response) == ["data: tick\n\n"])
     }
@@ -164,7 +171,8 @@ struct StreamingRouteTests {
         }
         let sent = Mutex<[String]>([])
         await #expect(throws: ServerSentEventError.lineBreakInEventName("bad\nname")) {
-            try await body.write(ResponseBodyWriter { bytes in sent.withLock { $0.append(String(decoding: bytes, as: UTF8.self)) } })
+            try await body.write(
+                ResponseBodyWriter { bytes in sent.withLock { $0.append(String(decoding: bytes, as: UTF8.self)) } })
         }
         #expect(sent.withLock { $0 } == ["data: first\n\n"])
     }
