@@ -9,7 +9,8 @@ import Synchronization
 /// never waits for a slow subscriber, so one stalled client cannot hold up a room.
 ///
 /// A subscription ends, and leaves the hub, when the task iterating it is cancelled (the client
-/// went away), when the loop over it stops, or when it is released without being iterated.
+/// went away), or when the subscription and its iterators are released (the route returned,
+/// whether it iterated the subscription or not).
 ///
 /// ```swift
 /// let rooms = Hub<String, ChatMessage>()

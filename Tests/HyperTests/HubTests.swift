@@ -49,7 +49,7 @@ struct HubTests {
         #expect(hub.publish("x", to: 1) == 0)
     }
 
-    @Test("leaving the loop over a subscription unsubscribes it")
+    @Test("leaving the loop and releasing the subscription unsubscribes it")
     func breakUnsubscribes() async {
         let hub = Hub<Int, String>()
         let subscription = hub.subscribe(to: 1)
