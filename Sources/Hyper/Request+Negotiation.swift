@@ -15,16 +15,25 @@ extension Request {
     /// The id of the last event the client received, which EventSource sends back when it
     /// reconnects (`Last-Event-ID`); nil on a first connection.
     public var lastEventID: String? {
-        headerFields[HTTPField.Name("Last-Event-ID")!]
+        headerFields[.lastEventID]
     }
 
     /// Whether htmx sent the request (`HX-Request: true`).
     public var isHTMXRequest: Bool {
-        headerFields[HTTPField.Name("HX-Request")!] == "true"
+        headerFields[.hxRequest] == "true"
     }
 
     /// The id of the element an htmx request will swap the answer into (`HX-Target`), if any.
     public var htmxTarget: String? {
-        isHTMXRequest ? headerFields[HTTPField.Name("HX-Target")!] : nil
+        isHTMXRequest ? headerFields[.hxTarget] : nil
     }
+}
+
+extension HTTPField.Name {
+    /// The id of the last Server-Sent Event a reconnecting EventSource received.
+    public static let lastEventID = HTTPField.Name("Last-Event-ID")!
+    /// `true` on requests htmx sends.
+    public static let hxRequest = HTTPField.Name("HX-Request")!
+    /// The id of the element an htmx request targets.
+    public static let hxTarget = HTTPField.Name("HX-Target")!
 }

@@ -49,7 +49,7 @@ struct FragmentTests {
     func htmxTarget() async throws {
         var request = Request(
             method: .get, path: "/",
-            headerFields: [HTTPField.Name("HX-Request")!: "true", HTTPField.Name("HX-Target")!: "status"])
+            headerFields: [.hxRequest: "true", .hxTarget: "status"])
         request.query = QueryParameters([("status", "away")])
         let response = try await StatusPage.respond(to: request)
         #expect(
@@ -63,9 +63,9 @@ struct FragmentTests {
         let page = #"<h1>User</h1><div id="status" class="badge">Status: online</div>"#
         let elsewhere = Request(
             method: .get, path: "/",
-            headerFields: [HTTPField.Name("HX-Request")!: "true", HTTPField.Name("HX-Target")!: "main"])
+            headerFields: [.hxRequest: "true", .hxTarget: "main"])
         #expect(String(decoding: try await StatusPage.respond(to: elsewhere).bodyBytes, as: UTF8.self) == page)
-        let notHTMX = Request(method: .get, path: "/", headerFields: [HTTPField.Name("HX-Target")!: "status"])
+        let notHTMX = Request(method: .get, path: "/", headerFields: [.hxTarget: "status"])
         #expect(String(decoding: try await StatusPage.respond(to: notHTMX).bodyBytes, as: UTF8.self) == page)
     }
 }

@@ -96,7 +96,7 @@ struct StreamingRouteTests {
     @Test("the same URL streams to Accept: text/event-stream, one chunk per event, in the three formats")
     func streamOnAccept() async throws {
         var fields = Self.eventStreamAccept
-        fields[HTTPField.Name("Last-Event-ID")!] = "8"
+        fields[.lastEventID] = "8"
         let response = await app.response(for: Request(method: .get, path: "/counter/4", headerFields: fields))
         #expect(response.headerFields[.contentType] == "text/event-stream")
         #expect(response.headerFields[.vary] == "Accept")
