@@ -30,6 +30,15 @@ extension Page {
     public static var method: HTTPRequest.Method { .get }
 
     public static func respond(to request: Request) async throws -> Response {
-        Response(html: try await Self(request: request).body)
+        try await Self(request: request).pageResponse(to: request)
+    }
+
+    /// The page, or only the fragment an htmx request targets when the page has one by that id
+    /// (see `FragmentPage`).
+    func pageResponse(to request: Request) -> Response {
+        guard let fragments = self as? any FragmentPage else { return Response(html: body) }
+        var response = Response(html: request.htmxTarget.flatMap(fragments.fragment(id:))?.html ?? body)
+        response.headerFields.append(HTTPField(name: .vary, value: "HX-Request, HX-Target"))
+        return response
     }
 }

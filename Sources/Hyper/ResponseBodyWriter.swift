@@ -6,20 +6,30 @@ import HyperFastCGI
 /// throws `ClientDisconnectedError` once the client has gone; the route's task is cancelled then
 /// too, so a route need not catch it.
 public struct ResponseBodyWriter: Sendable {
-    let channel: ResponseChannel
+    private let send: @Sendable ([UInt8]) async throws -> Void
+
+    /// A writer into the channel a request thread writes to the web server.
+    init(channel: ResponseChannel) {
+        send = { bytes in try await channel.send(bytes) }
+    }
+
+    /// A writer handing each chunk to `send`, to collect a body in memory.
+    init(send: @escaping @Sendable ([UInt8]) async throws -> Void) {
+        self.send = send
+    }
 
     /// Sends bytes.
     public func write(_ bytes: [UInt8]) async throws {
-        try await channel.send(bytes)
+        try await send(bytes)
     }
 
     /// Sends a piece of HTML.
     public func write(_ html: HTML) async throws {
-        try await channel.send(html.bytes)
+        try await send(html.bytes)
     }
 
     /// Sends text as UTF-8.
     public func write(_ text: String) async throws {
-        try await channel.send(Array(text.utf8))
+        try await send(Array(text.utf8))
     }
 }

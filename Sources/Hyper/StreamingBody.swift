@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A response body that is written while it is produced, each chunk reaching the client at once
 /// (nginx is told not to buffer it).
 public struct StreamingBody: Sendable {
@@ -10,5 +12,21 @@ public struct StreamingBody: Sendable {
     public init(heartbeat: [UInt8]? = nil, write: @escaping @Sendable (ResponseBodyWriter) async throws -> Void) {
         self.heartbeat = heartbeat
         self.write = write
+    }
+}
+
+extension StreamingBody {
+    /// Runs the body in memory and returns what it wrote, one element per `write`: to test a
+    /// stream without a server, or to answer in process.
+    ///
+    /// ```swift
+    /// if case .stream(let body) = await app.response(for: request).body {
+    ///     let events = try await body.collectChunks()
+    /// }
+    /// ```
+    public func collectChunks() async throws -> [[UInt8]] {
+        let chunks = Mutex<[[UInt8]]>([])
+        try await write(ResponseBodyWriter { bytes in chunks.withLock { $0.append(bytes) } })
+        return chunks.withLock { $0 }
     }
 }

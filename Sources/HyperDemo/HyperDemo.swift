@@ -78,6 +78,7 @@ struct HyperDemo: ParsableCommand {
         configuration.shutdownGracePeriod = .milliseconds(Int(grace * 1000))
         configuration.server.maxThreads = maxThreads
         let app = Application(router: try DemoRoutes.router(), configuration: configuration, logger: logger)
+        DemoServices.shared.attach(app)
         app.run(on: listeningSocket)
     }
 

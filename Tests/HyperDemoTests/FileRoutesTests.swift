@@ -8,7 +8,14 @@ struct FileRoutesTests {
     @Test("the generated table registers one route per route file, at its folder's path")
     func urlList() throws {
         let routes = try DemoRoutes.router().routes.map { "\($0.method.rawValue) \($0.pattern)" }
-        #expect(routes == ["GET /", "GET /about", "GET /hello", "GET /users/{user_id}"])
+        #expect(
+            routes == [
+                "GET /", "GET /about", "GET /chat/{room_id}", "POST /chat/{room_id}/messages",
+                "GET /chat/{room_id}/stream", "GET /dashboard-live", "GET /debug/counts", "GET /download/csv",
+                "GET /hello", "GET /live-feed", "GET /notifications", "POST /notifications",
+                "GET /notifications/stream", "GET /report/{report_id}", "GET /sse", "GET /status/{user_id}",
+                "POST /status/{user_id}", "GET /stream/feed", "GET /stream/metrics", "GET /users/{user_id}",
+            ])
     }
 
     @Test("the parameter folder's value reaches the route, and static segments are not parameters")

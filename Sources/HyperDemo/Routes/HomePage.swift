@@ -19,6 +19,18 @@ struct HomePage: Page {
             <ul>
             <li><a href="/about">About (a synchronous page)</a></li>
             </ul>
+            <h2>Streaming</h2>
+            <ul>
+            <li><a href="/notifications?user_id=1">Live notifications</a> \
+            (<a href="/notifications/stream?user_id=1">the stream</a>)</li>
+            <li><a href="/chat/lobby">Real-time chat</a> (<a href="/chat/lobby/stream">the stream</a>)</li>
+            <li><a href="/live-feed">Live feed</a> (<a href="/stream/feed">the stream</a>)</li>
+            <li><a href="/dashboard-live">Live dashboard</a> (<a href="/stream/metrics">the stream</a>)</li>
+            <li><a href="/report/42">Progressive report</a></li>
+            <li><a href="/status/1">Status with a live fragment</a></li>
+            <li><a href="/download/csv">CSV download</a></li>
+            <li><a href="/sse?every_ms=1000">Benchmark ticks</a></li>
+            </ul>
             <h2>Users</h2>
             <form action="/" method="get"><input name="q" value="\(query)"> <button>Search</button></form>
             \(users.isEmpty ? "<p>No user matches “\(query)”.</p>" : "")

@@ -9,6 +9,8 @@ func Layout(title: String, content: () -> HTML) -> HTML {
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>\(title) · Hyper demo</title>
+    <script src="\(HTMXAssets.htmx)"></script>
+    <script src="\(HTMXAssets.serverSentEvents)"></script>
     </head>
     <body>
     <nav><a href="/">Hyper demo</a></nav>

@@ -1,0 +1,16 @@
+import Hyper
+
+/// `POST /chat/{room_id}/messages` (form `user`, `text`): posts a message to the room.
+struct PostChatMessage: Route {
+    static let method = HTTPRequest.Method.post
+
+    static func respond(to request: Request) throws -> Response {
+        let room: String = try request.parameter("room_id")
+        let form = request.formFields
+        guard let user = form["user"], !user.isEmpty, let text = form["text"], !text.isEmpty else {
+            throw HTTPError(.badRequest, message: "A chat message needs a user and a text.")
+        }
+        let delivered = DemoServices.shared.chat.post(text, by: user, to: room)
+        return Response(text: "Delivered to \(delivered) open streams.")
+    }
+}

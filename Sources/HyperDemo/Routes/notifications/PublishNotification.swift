@@ -1,0 +1,18 @@
+import Hyper
+
+/// `POST /notifications` (form `user_id`, `title`, `message`): sends a notification to the
+/// user's open streams.
+struct PublishNotification: Route {
+    static let method = HTTPRequest.Method.post
+
+    static func respond(to request: Request) throws -> Response {
+        let form = request.formFields
+        let userID = try NotificationsPage.userID(in: form["user_id"])
+        guard let title = form["title"], !title.isEmpty else {
+            throw HTTPError(.badRequest, message: "A notification needs a title.")
+        }
+        let delivered = DemoServices.shared.notifications.publish(
+            to: userID, title: title, message: form["message"] ?? "")
+        return Response(text: "Delivered to \(delivered) open streams.")
+    }
+}

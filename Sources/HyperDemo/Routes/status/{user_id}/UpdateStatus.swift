@@ -1,0 +1,16 @@
+import Hyper
+
+/// `POST /status/{user_id}` (form `status`): changes a user's status; open status streams
+/// send the re-rendered fragment.
+struct UpdateStatus: Route {
+    static let method = HTTPRequest.Method.post
+
+    static func respond(to request: Request) throws -> Response {
+        let userID: Int = try request.parameter("user_id")
+        guard let status = request.formFields["status"], !status.isEmpty else {
+            throw HTTPError(.badRequest, message: "A status update needs a status.")
+        }
+        let delivered = DemoServices.shared.statuses.setStatus(status, of: userID)
+        return Response(text: "Delivered to \(delivered) open streams.")
+    }
+}

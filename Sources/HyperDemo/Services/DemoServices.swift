@@ -1,0 +1,27 @@
+import Hyper
+import Synchronization
+
+/// The demo's live services, shared by its routes, and the counts its leak test reads.
+final class DemoServices: Sendable {
+    static let shared = DemoServices()
+
+    let notifications = NotificationService()
+    let chat = ChatService()
+    let statuses = StatusService()
+    private let application = Mutex<Application?>(nil)
+
+    /// Gives the services the running app, whose figures the dashboard and the counts show.
+    func attach(_ app: Application) {
+        application.withLock { $0 = app }
+    }
+
+    /// Route tasks running in the app, this request's included.
+    var runningRouteTasks: Int {
+        application.withLock { $0?.runningRouteTasks } ?? 0
+    }
+
+    /// Live subscriptions over every hub of the demo.
+    var hubSubscriptions: Int {
+        notifications.hub.subscriptionCount + chat.hub.subscriptionCount + statuses.hub.subscriptionCount
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+
+/// Clients that leave: their route's task is cancelled at once and nothing they held outlives
+/// them (checked with `/debug/counts` and `/proc`).
+@Suite("Disconnects through nginx", .serialized)
+struct DisconnectTests {
+    private struct Counts: Decodable, Equatable {
+        let runningRouteTasks: Int
+        let hubSubscriptions: Int
+        let threads: Int
+        let openDescriptors: Int
+    }
+
+    private func counts(_ server: DemoServer) throws -> Counts {
+        let response = try HTTPSocket.get(port: server.port, path: "/debug/counts")
+        guard let body = response.range(of: "\r\n\r\n").map({ response[$0.upperBound...] }) else {
+            throw HTTPSocketError("no body in \(response.debugDescription)")
+        }
+        return try JSONDecoder().decode(Counts.self, from: Data(body.utf8))
+    }
+
+    /// Polls the counts until `condition` holds; returns them and when it first held.
+    private func waitForCounts(
+        _ server: DemoServer, timeout: Duration = .seconds(10), until condition: (Counts) -> Bool
+    ) async throws -> (counts: Counts, time: ContinuousClock.Instant) {
+        let deadline = ContinuousClock.now + timeout
+        var last = try counts(server)
+        while !condition(last) {
+            guard ContinuousClock.now < deadline else { break }
+            try await Task.sleep(for: .milliseconds(1))
+            last = try counts(server)
+        }
+        return (last, ContinuousClock.now)
+    }
+
+    private func openStreams(_ count: Int, on server: DemoServer) throws -> [HTTPSocket] {
+        let connections = try (0..<count).map { index in
+            try HTTPSocket(port: server.port, path: "/chat/leak\(index % 10)/stream")
+        }
+        for connection in connections {
+            let received = connection.read(until: "event: connected")
+            #expect(received.contains("event: connected"))
+        }
+        return connections
+    }
+
+    @Test("a client hanging up on a stream waiting on a silent subscription ends its task within 100 ms (median)")
+    func cancelLatency() async throws {
+        try await DemoServer.with { server in
+            var latencies: [Duration] = []
+            for _ in 0..<10 {
+                var connection: HTTPSocket? = try HTTPSocket(port: server.port, path: "/chat/silent/stream")
+                #expect(connection!.read(until: "event: connected").contains("event: connected"))
+                #expect(try counts(server).hubSubscriptions == 1)
+                let closed = ContinuousClock.now
+                connection = nil
+                let (counts, ended) = try await waitForCounts(server) {
+                    $0.hubSubscriptions == 0 && $0.runningRouteTasks == 1
+                }
+                #expect(counts.hubSubscriptions == 0)
+                #expect(counts.runningRouteTasks == 1)
+                latencies.append(ended - closed)
+            }
+            // Each figure includes the polling of /debug/counts through nginx; alone on the machine
+            // all ten are a few milliseconds. Other suites running in parallel on a small machine
+            // can delay a poll, so the bound is on the median, with a ceiling on every one.
+            let sorted = latencies.sorted()
+            #expect(sorted[sorted.count / 2] < .milliseconds(100), "\(sorted)")
+            #expect(sorted.last! < .seconds(2), "\(sorted)")
+        }
+    }
+
+    @Test("200 streams opened and closed leave no task, subscription, thread or descriptor behind")
+    func twoHundredStreams() async throws {
+        try await DemoServer.with { server in
+            let initial = try counts(server)
+            var settled: Counts?
+            for round in 1...3 {
+                var connections = try openStreams(200, on: server)
+                let open = try await waitForCounts(server) { $0.hubSubscriptions == 200 }.counts
+                #expect(open.hubSubscriptions == 200, "round \(round)")
+                #expect(open.runningRouteTasks == 201, "round \(round): 200 streams and this request")
+                #expect(open.threads >= 200, "round \(round): one thread per open stream")
+                connections.removeAll()
+                let closed = try await waitForCounts(server) { $0.hubSubscriptions == 0 && $0.runningRouteTasks == 1 }
+                #expect(closed.counts.hubSubscriptions == 0, "round \(round)")
+                #expect(closed.counts.runningRouteTasks == 1, "round \(round)")
+                if let settled {
+                    // Threads exit and descriptors close once their requests have ended.
+                    let again = try await waitForCounts(server) {
+                        $0.threads <= settled.threads && $0.openDescriptors <= settled.openDescriptors
+                    }.counts
+                    #expect(again.threads <= settled.threads, "round \(round)")
+                    #expect(again.openDescriptors <= settled.openDescriptors, "round \(round)")
+                } else {
+                    // The first round leaves the pool's spare threads (16 by default) waiting in
+                    // accept, each with its wake-up descriptor; later rounds must return to that.
+                    settled = try await waitForCounts(server) { $0.threads <= initial.threads + 16 }.counts
+                    #expect(settled!.threads <= initial.threads + 16)
+                    #expect(settled!.openDescriptors <= initial.openDescriptors + 16)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,217 @@
+import Foundation
+import Testing
+
+/// The seed's streaming examples through a real nginx, read with `curl -N`.
+@Suite("Streaming through nginx", .serialized)
+struct StreamingTests {
+    @Test("/sse sends event K as exactly `data: tick K`, one by one, K intervals after the start")
+    func ticksArriveOneByOne() async throws {
+        try await DemoServer.with { server in
+            let stream = try CurlStream(server.baseURL + "/sse?every_ms=200")
+            defer { stream.stop() }
+            let events = try await stream.events(count: 5)
+            #expect(events.map(\.text) == (0..<5).map { "data: tick \($0)\n\n" })
+            #expect(events[0].time - stream.started < .milliseconds(500), "the first tick goes at once")
+            for tick in 1..<5 {
+                let sinceFirst = events[tick].time - events[0].time
+                #expect(sinceFirst > .milliseconds(200 * tick - 100), "tick \(tick) came \(sinceFirst) after tick 0")
+                #expect(sinceFirst < .milliseconds(200 * tick + 150), "tick \(tick) came \(sinceFirst) after tick 0")
+            }
+        }
+    }
+
+    @Test("an event stream has the SSE headers and no Connection header from the app")
+    func eventStreamHeaders() async throws {
+        try await DemoServer.with { server in
+            let stream = try CurlStream(server.baseURL + "/stream/feed?interval_ms=50", arguments: ["-i"])
+            defer { stream.stop() }
+            try await stream.wait(for: "Feed connected")
+            let head = Curl.parse(stream.text)
+            #expect(head.status == 200)
+            #expect(head.header("content-type") == "text/event-stream")
+            #expect(head.header("cache-control") == "no-cache")
+            #expect(head.header("x-accel-buffering") == nil, "nginx consumes it")
+            #expect(head.header("transfer-encoding") == "chunked")
+        }
+    }
+
+    @Test("the live feed sends its greeting at once and a post every interval")
+    func feed() async throws {
+        try await DemoServer.with { server in
+            let stream = try CurlStream(server.baseURL + "/stream/feed?interval_ms=150")
+            defer { stream.stop() }
+            let events = try await stream.events(count: 4)
+            #expect(events[0].text == "event: message\ndata: <div class=\"info\">Feed connected</div>\n\n")
+            for (previous, event) in zip(events.dropLast(), events.dropFirst()) {
+                #expect(event.text.hasPrefix("event: message\ndata: <div class=\"post\">\ndata: <h3>New Post at "))
+                #expect(event.time - previous.time > .milliseconds(75))
+            }
+            #expect(events[3].time - events[0].time > .milliseconds(400))
+        }
+    }
+
+    @Test("interval_ms outside 10…60000 or not a number is a 400", arguments: ["9", "60001", "abc", "-5", ""])
+    func badIntervals(value: String) async throws {
+        try await DemoServer.with { server in
+            let paths = ["/stream/feed", "/stream/metrics", "/report/1"].map { "\($0)?interval_ms=\(value)" }
+            for path in paths + ["/sse?every_ms=\(value)"] {
+                let response = try await server.get(path)
+                #expect(response.status == 400, "\(path)")
+            }
+        }
+    }
+
+    @Test("progressive HTML: the header arrives before the slow sections are produced")
+    func progressiveReport() async throws {
+        try await DemoServer.with { server in
+            let stream = try CurlStream(server.baseURL + "/report/7?interval_ms=400", arguments: ["-i"])
+            defer { stream.stop() }
+            let header = try await stream.wait(for: "<h1>Report 7</h1>")
+            let summary = try await stream.wait(for: "<div>Report 7 covers 49 items.</div>")
+            let end = try await stream.wait(for: "</html>")
+            #expect(summary - header > .milliseconds(300))
+            #expect(end - summary > .milliseconds(300))
+            let response = Curl.parse(stream.text)
+            #expect(response.header("content-type") == "text/html; charset=utf-8")
+            #expect(response.body.hasPrefix("<!doctype html>"))
+            #expect(response.body.contains("<section id=\"charts\">"))
+        }
+    }
+
+    @Test("a chat message reaches every stream of its room, escaped, and no other room")
+    func chatIsolation() async throws {
+        try await DemoServer.with { server in
+            let first = try CurlStream(server.baseURL + "/chat/alpha/stream")
+            let second = try CurlStream(server.baseURL + "/chat/alpha/stream")
+            let other = try CurlStream(server.baseURL + "/chat/beta/stream")
+            defer { [first, second, other].forEach { $0.stop() } }
+            for stream in [first, second, other] { try await stream.wait(for: "event: connected\ndata: {\"room\":") }
+            #expect(first.text.hasPrefix("event: connected\ndata: {\"room\":\"alpha\",\"time\":\""))
+            #expect(other.text.hasPrefix("event: connected\ndata: {\"room\":\"beta\",\"time\":\""))
+            let posted = try await Curl.request(
+                server.baseURL + "/chat/alpha/messages", method: "POST", body: "user=Eve&text=%3Cb%3Ehi%3C%2Fb%3E")
+            #expect(posted.status == 200)
+            #expect(posted.body == "Delivered to 2 open streams.")
+            for stream in [first, second] {
+                try await stream.wait(for: "data: <p>&lt;b&gt;hi&lt;/b&gt;</p>\n")
+                #expect(stream.text.contains("event: message\ndata: <div class=\"message\" id=\"msg-"))
+                #expect(stream.text.contains("data: <strong>Eve</strong>\n"))
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(!other.text.contains("event: message"))
+        }
+    }
+
+    @Test("a notification arrives as an HTML event followed by the unread count as JSON")
+    func notifications() async throws {
+        try await DemoServer.with { server in
+            let stream = try CurlStream(server.baseURL + "/notifications/stream?user_id=5")
+            defer { stream.stop() }
+            try await stream.wait(for: "data: <div class=\"info\">Connected to notifications</div>\n\n")
+            for title in ["One", "Two"] {
+                let posted = try await Curl.request(
+                    server.baseURL + "/notifications", method: "POST", body: "user_id=5&title=\(title)&message=m%26m")
+                #expect(posted.body == "Delivered to 1 open streams.")
+            }
+            try await stream.wait(for: "event: count\ndata: {\"unread\":2}\n\n")
+            let events = stream.events().map(\.text)
+            #expect(events.count == 5)
+            #expect(
+                events[1].hasPrefix(
+                    "event: notification\ndata: <div class=\"notification\">\ndata: <strong>One</strong>\ndata: <p>m&amp;m</p>\n"
+                ))
+            #expect(events[2] == "event: count\ndata: {\"unread\":1}\n\n")
+            #expect(try await Curl.request(server.baseURL + "/notifications/stream").status == 400)
+        }
+    }
+
+    @Test("one URL: the status page to a browser, its fragment as a stream to Accept: text/event-stream")
+    func negotiation() async throws {
+        try await DemoServer.with { server in
+            let page = try await server.get("/status/4")
+            #expect(page.status == 200)
+            #expect(page.header("content-type") == "text/html; charset=utf-8")
+            #expect(page.body.contains("<div id=\"status\">Status: offline</div>"))
+            #expect(page.body.contains("sse-connect=\"/status/4\""))
+
+            let fragment = try await server.get("/status/4", headers: ["HX-Request: true", "HX-Target: status"])
+            #expect(fragment.body == "<div id=\"status\">Status: offline</div>")
+
+            let stream = try CurlStream(server.baseURL + "/status/4", arguments: ["-H", "Accept: text/event-stream"])
+            defer { stream.stop() }
+            try await stream.wait(for: "event: status\ndata: <div id=\"status\">Status: offline</div>\n\n")
+            let updated = try await Curl.request(
+                server.baseURL + "/status/4", method: "POST", body: "status=%3Caway%3E")
+            #expect(updated.body == "Delivered to 1 open streams.")
+            try await stream.wait(for: "event: status\ndata: <div id=\"status\">Status: &lt;away&gt;</div>\n\n")
+        }
+    }
+
+    @Test("the CSV download is streamed with its headers, one row per user")
+    func csv() async throws {
+        try await DemoServer.with { server in
+            let response = try await server.get("/download/csv")
+            #expect(response.status == 200)
+            #expect(response.header("content-type") == "text/csv; charset=utf-8")
+            #expect(response.header("content-disposition") == "attachment; filename=users.csv")
+            #expect(
+                response.body == """
+                    name,email,created_at
+                    Ada Lovelace,user1@example.com,2026-01-01T09:00:00Z
+                    Grace Hopper,user2@example.com,2026-01-02T09:00:00Z
+                    <script>alert('x')</script>,user3@example.com,2026-01-03T09:00:00Z
+
+                    """)
+        }
+    }
+
+    @Test("a silent stream sends a heartbeat comment after --heartbeat")
+    func heartbeat() async throws {
+        try await DemoServer.with(arguments: ["--heartbeat", "0.2"]) { server in
+            let stream = try CurlStream(server.baseURL + "/chat/quiet/stream")
+            defer { stream.stop() }
+            let connected = try await stream.wait(for: "event: connected")
+            let heartbeat = try await stream.wait(for: ": heartbeat\n\n")
+            #expect(heartbeat - connected > .milliseconds(150))
+        }
+    }
+
+    @Test("every streaming example is linked from the home page and its page loads htmx and the SSE extension")
+    func links() async throws {
+        try await DemoServer.with { server in
+            let home = try await server.get("/")
+            for link in [
+                "/notifications?user_id=1", "/notifications/stream?user_id=1", "/chat/lobby", "/chat/lobby/stream",
+                "/live-feed", "/stream/feed", "/dashboard-live", "/stream/metrics", "/report/42", "/status/1",
+                "/download/csv", "/sse?every_ms=1000",
+            ] {
+                #expect(home.body.contains("href=\"\(link)\""), "\(link)")
+            }
+            for path in ["/notifications?user_id=1", "/chat/lobby", "/live-feed", "/dashboard-live", "/status/1"] {
+                let page = try await server.get(path)
+                #expect(page.status == 200, "\(path)")
+                #expect(page.body.contains("<script src=\"/static/htmx/htmx-2.min.js\"></script>"), "\(path)")
+                #expect(page.body.contains("<script src=\"/static/htmx/ext/hx-sse-2.min.js\"></script>"), "\(path)")
+                #expect(page.body.contains("hx-ext=\"sse\""), "\(path)")
+            }
+        }
+    }
+
+    @Test("the dashboard's stream sends metric and status events with this machine's figures")
+    func metrics() async throws {
+        try await DemoServer.with { server in
+            let stream = try CurlStream(server.baseURL + "/stream/metrics?interval_ms=100")
+            defer { stream.stop() }
+            let events = try await stream.events(count: 3).map(\.text)
+            #expect(events[0].hasPrefix("event: metric\ndata: <div class=\"metrics\">\ndata: <span>CPU: "))
+            #expect(events[0].contains("%</span>\ndata: <span>Memory: "))
+            // An alert comes between them when the CPU is above 80 %.
+            let status = events[1].hasPrefix("event: alert\n") ? events[2] : events[1]
+            #expect(status.hasPrefix("event: status\ndata: <span>Load "))
+            if events[1].hasPrefix("event: alert\n") {
+                #expect(
+                    events[1].hasPrefix("event: alert\ndata: <div class=\"alert warning\">High CPU usage detected: "))
+            }
+        }
+    }
+}
