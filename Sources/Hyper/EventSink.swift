@@ -3,7 +3,7 @@
 /// The seed's three yield formats map to `send` like this:
 ///
 /// ```swift
-/// try await events.send("<div>Connected</div>" as HTML)               // data: <div>Connected</div>
+/// try await events.send("<div>Connected</div>")                       // data: <div>Connected</div>
 /// try await events.send("notification", notificationHTML)              // event: notification + data:
 /// try await events.send("count", ["unread": 3])                        // event: count + data: {"unread":3}
 /// try await events.send(ServerSentEvent(event: "update", data: ["count": 42], id: "7"))
@@ -35,12 +35,16 @@ public struct EventSink: Sendable {
         try await send(ServerSentEvent(event: event, data: html))
     }
 
-    /// Sends text, as it is, as an event named `event`.
-    public func send(_ event: String, _ text: String) async throws {
+    /// Sends text, as it is, as an event named `event`. Text needs its label: an unlabelled
+    /// string literal is `HTML`, so `send("message", "<p>\(name)</p>")` escapes `name`.
+    public func send(_ event: String, text: String) async throws {
         try await send(ServerSentEvent(event: event, data: text))
     }
 
     /// Sends `value` encoded as JSON as an event named `event`.
+    ///
+    /// Disfavoured so that a string literal is taken as `HTML` (escaped), never as a JSON string.
+    @_disfavoredOverload
     public func send(_ event: String, _ value: some Encodable) async throws {
         try await send(ServerSentEvent(event: event, data: value))
     }

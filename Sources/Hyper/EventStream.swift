@@ -11,10 +11,10 @@ import HTTPTypes
 ///     init(request: Request) {}
 ///
 ///     func stream(to events: EventSink) async throws {
-///         try await events.send("message", "<div class=\"info\">Feed connected</div>" as HTML)
+///         try await events.send("message", "<div class=\"info\">Feed connected</div>")
 ///         while true {
 ///             try await Task.sleep(for: .seconds(2))
-///             try await events.send("message", "<div class=\"post\">New post</div>" as HTML)
+///             try await events.send("message", "<div class=\"post\">New post</div>")
 ///         }
 ///     }
 /// }

@@ -21,7 +21,7 @@ struct StreamingRouteTests {
         func stream(to events: EventSink) async throws {
             try await events.send("<p>Count: \(start)</p>" as HTML)
             try await events.send("count", ["value": start + 1])
-            try await events.send("note", "plain <text>")
+            try await events.send("note", text: "plain <text>")
             try await events.send(ServerSentEvent(event: "resume", data: lastEventID ?? "none", id: "9"))
             try await events.comment("bye")
         }
