@@ -18,6 +18,8 @@ import tempfile
 import time
 import urllib.request
 
+import streams
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BACKENDS = ["php", "bare", "hyper"]
 
@@ -57,7 +59,7 @@ def nginx_config(prefix, ports, keepalive_connections):
         for variant, keep in (("keep", "on"), ("close", "off")):
             extra = f"fastcgi_param SCRIPT_FILENAME {ROOT}/Benchmarks/php$fastcgi_script_name;" if backend == "php" else ""
             servers.append(
-                f"server {{ listen 127.0.0.1:{ports[backend + '_' + variant]}; access_log off;"
+                f"server {{ listen 127.0.0.1:{ports[backend + '_' + variant]} backlog=8192; access_log off;"
                 f" location / {{ include /etc/nginx/fastcgi_params; {extra}"
                 f" fastcgi_pass {backend}_{variant}; fastcgi_keep_conn {keep}; fastcgi_read_timeout 1h; }} }}")
     return f"""
@@ -163,7 +165,10 @@ def main():
     parser.add_argument("--demo", default=os.path.join(ROOT, ".build/release/hyper-demo"))
     parser.add_argument("--bare", default=os.path.join(ROOT, ".build/bench/bare-libfcgi"))
     parser.add_argument("--render", default=os.path.join(ROOT, "Benchmarks/Render/.build/release"))
-    parser.add_argument("--skip-pages", action="store_true", help="only the render benchmark")
+    parser.add_argument("--skip-pages", action="store_true", help="leave out the page benchmark")
+    parser.add_argument("--skip-streams", action="store_true", help="leave out the stream benchmarks")
+    parser.add_argument("--streams", default="1000,10000", help="stream counts to hold and fan out to")
+    parser.add_argument("--hold", type=int, default=20, help="seconds the streams are held")
     parser.add_argument("--output", default=os.path.join(ROOT, "Benchmarks/results/latest.json"))
     args = parser.parse_args()
 
@@ -184,7 +189,7 @@ def main():
             config.write(php_config)
         processes.start(["php-fpm8.2", "--nodaemonize", "--fpm-config", os.path.join(prefix, "php-fpm.conf")], log)
         processes.start([args.bare, os.path.join(prefix, "bare.sock"), "64"], log)
-        processes.start([args.demo, "--socket", os.path.join(prefix, "hyper.sock"), "--log-level", "warning"], log)
+        hyper = processes.start([args.demo, "--socket", os.path.join(prefix, "hyper.sock"), "--log-level", "warning"], log)
         processes.start(["nginx", "-p", prefix, "-c", os.path.join(prefix, "nginx.conf"),
                          "-e", os.path.join(prefix, "nginx-error.log")], log)
         results = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cores": os.cpu_count()}
@@ -193,6 +198,11 @@ def main():
             print(f"\npages: wrk -t{args.threads} -c{args.connections} -d{args.duration}s through one nginx", flush=True)
             results["pages"] = page_benchmark(ports, args)
             print_table(results["pages"])
+        if not args.skip_streams:
+            print("\nstreams: hyper-demo through nginx with fastcgi_keep_conn on", flush=True)
+            counts = [int(count) for count in args.streams.split(",")]
+            wait_for(f"http://127.0.0.1:{ports['hyper_keep']}/hello")
+            results["streams"] = streams.run(ports["hyper_keep"], hyper.pid, counts, args.hold, publishes=5, trials=200)
         os.makedirs(os.path.dirname(args.output), exist_ok=True)
         with open(args.output, "w") as output:
             json.dump(results, output, indent=2)

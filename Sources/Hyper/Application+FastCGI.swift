@@ -23,10 +23,14 @@ extension Application {
             [self] exchange in
             serve(exchange)
         }
+        let descriptors = DescriptorLimit.raiseToHardLimit()
         server.start()
         logger.info(
             "Hyper: serving",
-            metadata: ["socket": "\(socket.address)", "max-threads": "\(configuration.server.maxThreads)"])
+            metadata: [
+                "socket": "\(socket.address)", "max-threads": "\(configuration.server.maxThreads)",
+                "descriptor-limit": "\(descriptors)",
+            ])
 
         var received: Int32 = 0
         sigwait(&signals, &received)

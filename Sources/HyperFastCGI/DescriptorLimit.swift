@@ -1,0 +1,20 @@
+import Glibc
+
+/// The process's limit on open descriptors. Every open stream holds at least two (its
+/// connection and its thread's wake-up descriptor), so the default soft limit of 1024 would cap
+/// a server at a few hundred streams.
+public enum DescriptorLimit {
+    /// Raises the soft limit to the hard limit, as a server holding thousands of connections
+    /// needs; returns the limit now in force.
+    @discardableResult
+    public static func raiseToHardLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return -1 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return Int(clamping: limit.rlim_cur)
+    }
+}
