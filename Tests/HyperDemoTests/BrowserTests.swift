@@ -22,16 +22,15 @@ struct BrowserTests {
             #expect(run.status == 0, "scripts/browser-test exited with \(run.status):\n\(run.output)")
             for name in Self.screenshots {
                 let png = FileManager.default.contents(atPath: "\(Self.artifacts)/\(name).png") ?? Data()
-                #expect(
-                    png.starts(with: [0x89, UInt8(ascii: "P"), UInt8(ascii: "N"), UInt8(ascii: "G")]), "\(name).png")
+                #expect(png.starts(with: [0x89] + Array("PNG".utf8)), "\(name).png is not a PNG")
             }
             // The browser has quit: nothing but the request asking is left running on the server.
             let idle = OpenStreams(runningRouteTasks: 1, hubSubscriptions: 0)
             let deadline = ContinuousClock.now + .seconds(5)
-            var streams = try await server.openStreams()
+            var streams = try await Self.openStreams(on: server)
             while streams != idle, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(50))
-                streams = try await server.openStreams()
+                streams = try await Self.openStreams(on: server)
             }
             #expect(streams == idle)
         }
@@ -39,7 +38,7 @@ struct BrowserTests {
 
     /// Runs `scripts/browser-test` for at most two minutes (then SIGTERM by PID, and SIGKILL ten
     /// seconds later), its output going to `browser-test.log` among the artifacts.
-    static func runBrowserTest(against baseURL: String) async throws -> (status: Int32, output: String) {
+    private static func runBrowserTest(against baseURL: String) async throws -> (status: Int32, output: String) {
         let log = artifacts + "/browser-test.log"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
@@ -60,24 +59,21 @@ struct BrowserTests {
     }
 
     /// Whether `process` ends within `limit` (false at once if the test is cancelled).
-    static func exits(_ process: Process, within limit: Duration) async -> Bool {
+    private static func exits(_ process: Process, within limit: Duration) async -> Bool {
         let deadline = ContinuousClock.now + limit
         while process.isRunning, ContinuousClock.now < deadline, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(100))
         }
         return !process.isRunning
     }
-}
 
-/// The server's live streams, from `/debug/counts`.
-struct OpenStreams: Decodable, Equatable {
-    var runningRouteTasks: Int
-    var hubSubscriptions: Int
-}
+    /// The server's live streams, from `/debug/counts`.
+    private struct OpenStreams: Decodable, Equatable {
+        var runningRouteTasks: Int
+        var hubSubscriptions: Int
+    }
 
-extension DemoServer {
-    /// What `/debug/counts` says is running.
-    func openStreams() async throws -> OpenStreams {
-        try JSONDecoder().decode(OpenStreams.self, from: Data(try await get("/debug/counts").body.utf8))
+    private static func openStreams(on server: DemoServer) async throws -> OpenStreams {
+        try JSONDecoder().decode(OpenStreams.self, from: Data(try await server.get("/debug/counts").body.utf8))
     }
 }
