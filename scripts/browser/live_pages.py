@@ -22,7 +22,7 @@ from selenium.webdriver.support.ui import Select
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-TIMEOUT = 10  # seconds any one awaited condition may take
+TIMEOUT = 15  # seconds any one awaited condition may take (the browser runs at the lowest priority)
 SETTLE = 1.5  # seconds the live feed must stay consistent after its checks
 
 
