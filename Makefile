@@ -5,7 +5,8 @@ demo:
 	scripts/demo
 
 test:
-	scripts/install-dependencies
+	scripts/install-dependencies --browser
+	scripts/fetch-htmx
 	swift build --product hyper-demo
 	swift test
 

@@ -12,3 +12,14 @@ extension Request {
         return .milliseconds(milliseconds)
     }
 }
+
+extension Request {
+    /// `path` with this request's `interval_ms` passed on when it has one, so a page's stream runs
+    /// at the pace the page was asked for (`/live-feed?interval_ms=200` connects to
+    /// `/stream/feed?interval_ms=200`).
+    func passingInterval(to path: String) throws(HTTPError) -> String {
+        guard query["interval_ms"] != nil else { return path }
+        let interval = try streamInterval(default: .zero)
+        return path + "?interval_ms=\(Int(interval / .milliseconds(1)))"
+    }
+}

@@ -19,11 +19,13 @@ final class DemoServer: Sendable {
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    /// Starts a server, runs `body`, and stops the server whatever happens.
+    /// Starts a server, runs `body`, and stops the server whatever happens. `environment` is
+    /// added to the app's.
     static func with<T>(
-        arguments: [String] = [], keepalive: Int = 32, _ body: (DemoServer) async throws -> T
+        arguments: [String] = [], environment: [String: String] = [:], keepalive: Int = 32,
+        _ body: (DemoServer) async throws -> T
     ) async throws -> T {
-        let server = try await DemoServer.start(arguments: arguments, keepalive: keepalive)
+        let server = try await DemoServer.start(arguments: arguments, environment: environment, keepalive: keepalive)
         defer { server.stop() }
         return try await body(server)
     }
@@ -36,7 +38,7 @@ final class DemoServer: Sendable {
         self.nginx = nginx
     }
 
-    static func start(arguments: [String], keepalive: Int) async throws -> DemoServer {
+    static func start(arguments: [String], environment: [String: String], keepalive: Int) async throws -> DemoServer {
         let prefix = try makeTemporaryDirectory()
         let socketPath = prefix + "/hyper.sock"
         let port = try freePort()
@@ -47,6 +49,7 @@ final class DemoServer: Sendable {
         let app = Process()
         app.executableURL = URL(fileURLWithPath: try ProjectPaths.demoBinary())
         app.arguments = ["--socket", socketPath, "--log-level", "debug"] + arguments
+        app.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         app.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         _ = FileManager.default.createFile(atPath: prefix + "/app.log", contents: nil)
         app.standardError = FileHandle(forWritingAtPath: prefix + "/app.log")

@@ -9,6 +9,7 @@ func Layout(title: String, content: () -> HTML) -> HTML {
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>\(title) · Hyper demo</title>
+    <link rel="icon" href="data:,">
     <script src="\(HTMXAssets.htmx)"></script>
     <script src="\(HTMXAssets.serverSentEvents)"></script>
     </head>

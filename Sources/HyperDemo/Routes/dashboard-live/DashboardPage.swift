@@ -1,15 +1,19 @@
 import Hyper
 
-/// `/dashboard-live`: one SSE connection (`/stream/metrics`) feeding three parts of the page by
-/// event name: `metric`, `alert` and `status`.
+/// `/dashboard-live?interval_ms=N`: one SSE connection (`/stream/metrics`, `interval_ms` passed
+/// on) feeding three parts of the page by event name: `metric`, `alert` and `status`.
 struct DashboardPage: Page {
-    init(request: Request) {}
+    let streamURL: String
+
+    init(request: Request) throws {
+        streamURL = try request.passingInterval(to: "/stream/metrics")
+    }
 
     var body: HTML {
         Layout(title: "Dashboard") {
             """
             <h1>Dashboard</h1>
-            <div id="metrics" hx-ext="sse" sse-connect="/stream/metrics">
+            <div id="metrics" hx-ext="sse" sse-connect="\(streamURL)">
             <div sse-swap="metric" hx-swap="innerHTML">
             <!-- Metrics update here -->
             </div>

@@ -1,14 +1,19 @@
 import Hyper
 
-/// `/live-feed`: posts from `/stream/feed` appended as they come (htmx's SSE extension).
+/// `/live-feed?interval_ms=N`: posts from `/stream/feed` appended as they come (htmx's SSE
+/// extension), `interval_ms` passed on to the stream.
 struct LiveFeedPage: Page {
-    init(request: Request) {}
+    let streamURL: String
+
+    init(request: Request) throws {
+        streamURL = try request.passingInterval(to: "/stream/feed")
+    }
 
     var body: HTML {
         Layout(title: "Live feed") {
             """
             <h1>Live Feed</h1>
-            <div hx-ext="sse" sse-connect="/stream/feed" sse-swap="message" hx-swap="beforeend">
+            <div hx-ext="sse" sse-connect="\(streamURL)" sse-swap="message" hx-swap="beforeend">
             <!-- Messages appear here -->
             </div>
             """

@@ -21,7 +21,7 @@ struct StatusPage: Page, EventStream, FragmentPage {
         Layout(title: "Status of user \(userID)") {
             """
             <h1>Status of user \(userID)</h1>
-            <div hx-ext="sse" sse-connect="/status/\(userID)" sse-swap="status" hx-swap="outerHTML">
+            <div hx-ext="sse" sse-connect="/status/\(userID)" sse-swap="status" hx-swap="innerHTML">
             \(statusFragment)
             </div>
             <form hx-post="/status/\(userID)" hx-swap="none">

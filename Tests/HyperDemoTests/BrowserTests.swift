@@ -1,0 +1,79 @@
+import Foundation
+import Glibc
+import Testing
+
+/// The demo's live pages in Debian's Chromium with the real htmx 2 and its SSE extension, behind
+/// the private nginx. `scripts/browser-test` drives the browser with Selenium and checks the DOM
+/// (see `scripts/browser/live_pages.py`); this test gives it a server and reports what it found.
+/// Screenshots and the script's output land in `.build/browser-artifacts/`.
+@Suite("Live pages in a real browser")
+struct BrowserTests {
+    static let artifacts = ProjectPaths.root + "/.build/browser-artifacts"
+    static let screenshots = ["live-feed", "dashboard-live", "chat", "chat-2", "status"]
+
+    @Test(
+        "htmx keeps the live feed, dashboard, chat and status pages live in Chromium, and every stream ends",
+        .timeLimit(.minutes(3)))
+    func livePagesInChromium() async throws {
+        try? FileManager.default.removeItem(atPath: Self.artifacts)
+        try FileManager.default.createDirectory(atPath: Self.artifacts, withIntermediateDirectories: true)
+        try await DemoServer.with { server in
+            let run = try await Self.runBrowserTest(against: server.baseURL)
+            #expect(run.status == 0, "scripts/browser-test exited with \(run.status):\n\(run.output)")
+            for name in Self.screenshots {
+                let png = FileManager.default.contents(atPath: "\(Self.artifacts)/\(name).png") ?? Data()
+                #expect(png.starts(with: [0x89] + Array("PNG".utf8)), "\(name).png is not a PNG")
+            }
+            // The browser has quit: nothing but the request asking is left running on the server.
+            let idle = OpenStreams(runningRouteTasks: 1, hubSubscriptions: 0)
+            let deadline = ContinuousClock.now + .seconds(5)
+            var streams = try await Self.openStreams(on: server)
+            while streams != idle, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+                streams = try await Self.openStreams(on: server)
+            }
+            #expect(streams == idle)
+        }
+    }
+
+    /// Runs `scripts/browser-test` for at most two minutes (then SIGTERM by PID, and SIGKILL ten
+    /// seconds later), its output going to `browser-test.log` among the artifacts.
+    private static func runBrowserTest(against baseURL: String) async throws -> (status: Int32, output: String) {
+        let log = artifacts + "/browser-test.log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        defer { try? output.close() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ProjectPaths.root + "/scripts/browser-test")
+        process.arguments = [baseURL, artifacts]
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        if await !exits(process, within: .seconds(120)) {
+            try? output.write(contentsOf: Data("BrowserTests: stopped scripts/browser-test after 120 s\n".utf8))
+            kill(process.processIdentifier, SIGTERM)
+            if await !exits(process, within: .seconds(10)) { kill(process.processIdentifier, SIGKILL) }
+        }
+        process.waitUntilExit()
+        return (process.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+    }
+
+    /// Whether `process` ends within `limit` (false at once if the test is cancelled).
+    private static func exits(_ process: Process, within limit: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning, ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return !process.isRunning
+    }
+
+    /// The server's live streams, from `/debug/counts`.
+    private struct OpenStreams: Decodable, Equatable {
+        var runningRouteTasks: Int
+        var hubSubscriptions: Int
+    }
+
+    private static func openStreams(on server: DemoServer) async throws -> OpenStreams {
+        try JSONDecoder().decode(OpenStreams.self, from: Data(try await server.get("/debug/counts").body.utf8))
+    }
+}

@@ -1,0 +1,219 @@
+"""The demo's live pages in Debian's Chromium with real htmx, checked the way a user sees them.
+
+Usage: live_pages.py BASE_URL ARTIFACT_FOLDER
+
+Each page opens in a window of its own, is checked in the DOM, photographed into
+ARTIFACT_FOLDER/<page>.png and closed, which closes its streams; the server's open streams must
+then drop back to none. Prints every failure and exits 1 if there was any.
+"""
+
+import json
+import signal
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+TIMEOUT = 15  # seconds any one awaited condition may take (the browser runs at the lowest priority)
+SETTLE = 1.5  # seconds the live feed must stay consistent after its checks
+
+
+class Failure(Exception):
+    pass
+
+
+def wait_for(description, condition, timeout=TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            raise Failure(f"waited {timeout} s for {description}")
+        time.sleep(0.05)
+    return value
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+class Demo:
+    def __init__(self, base_url):
+        self.base_url = base_url
+
+    def counts(self):
+        with urllib.request.urlopen(self.base_url + "/debug/counts", timeout=TIMEOUT) as response:
+            return json.load(response)
+
+    def wait_for_subscriptions(self, expected):
+        wait_for(
+            f"{expected} live subscription(s) on the server",
+            lambda: self.counts()["hubSubscriptions"] == expected,
+        )
+
+    def wait_until_no_streams(self, page):
+        counts = {}
+
+        def idle():
+            # Only the /debug/counts request itself may be running.
+            counts.update(self.counts())
+            return counts["runningRouteTasks"] == 1 and counts["hubSubscriptions"] == 0
+
+        try:
+            wait_for(f"the streams of {page} to end on the server", idle)
+        except Failure as failure:
+            raise Failure(f"{failure}; /debug/counts says {counts}") from None
+
+
+def start_browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1000,700"]:
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(TIMEOUT)
+    driver.set_script_timeout(TIMEOUT)
+    return driver
+
+
+def open_page(driver, url):
+    driver.get(url)
+    loaded = "return window.htmx && htmx.createEventSource && htmx.version"
+    version = wait_for("htmx and its SSE extension to load", lambda: driver.execute_script(loaded))
+    check(version.startswith("2."), f"{url} runs htmx {version}, not htmx 2")
+
+
+def texts(driver, selector):
+    """The rendered text of each element matching `selector`, read at one instant."""
+    script = "return [...document.querySelectorAll(arguments[0])].map(element => element.innerText)"
+    return driver.execute_script(script, selector)
+
+
+def check_live_feed(driver, demo):
+    # Posts come at least a second apart, so their second-resolution timestamps differ.
+    open_page(driver, demo.base_url + "/live-feed?interval_ms=1000")
+    feed = "[sse-connect^='/stream/feed']"
+
+    def check_feed():
+        entries = texts(driver, feed + " > *")
+        check(entries[:1] == ["Feed connected"], f"the feed does not start with the connected message: {entries}")
+        posts = texts(driver, feed + " > .post > h3")
+        check(len(posts) == len(entries) - 1, f"the feed holds more than posts: {entries}")
+        check(posts == sorted(set(posts)), f"posts repeated or out of order: {posts}")
+        return len(posts)
+
+    wait_for("two posts in the feed", lambda: len(texts(driver, feed + " > .post")) >= 2)
+    before = check_feed()
+    time.sleep(SETTLE)
+    after = check_feed()
+    check(after >= before, f"the feed shrank from {before} to {after} posts")
+
+
+def check_dashboard(driver, demo):
+    open_page(driver, demo.base_url + "/dashboard-live?interval_ms=200")
+    # Marks what is on screen, then waits until a later event has replaced it.
+    for selector, target in [(".metrics", "metric"), ("#status > span", "status")]:
+        wait_for(f"a first {target} event", lambda: texts(driver, selector))
+        driver.execute_script(f"document.querySelector({selector!r}).dataset.seen = 'yes'")
+        wait_for(
+            f"the {target} target to be replaced by a later event",
+            lambda: driver.find_elements(By.CSS_SELECTOR, f"{selector}:not([data-seen])"),
+        )
+    metrics = texts(driver, "[sse-swap='metric'] > *")
+    check(len(metrics) == 1, f"the metric target holds {len(metrics)} elements, not one: {metrics}")
+    check(metrics[0].startswith("CPU: "), f"the metric reads {metrics[0]!r}")
+    status = texts(driver, "#status > *")
+    check(len(status) == 1 and status[0].startswith("Load "), f"the status reads {status}")
+
+
+def check_chat(driver, demo):
+    room = demo.base_url + "/chat/browser-test"
+    open_page(driver, room)
+    first = driver.current_window_handle
+    driver.switch_to.new_window("window")
+    open_page(driver, room)
+    second = driver.current_window_handle
+    demo.wait_for_subscriptions(2)
+    sent = [(first, "Ada", "<b>bold?</b> & <script>alert(1)</script>"), (second, "Grace", "Hello, Ada!")]
+    for window, user, text in sent:
+        driver.switch_to.window(window)
+        driver.find_element(By.NAME, "user").send_keys(user)
+        driver.find_element(By.NAME, "text").send_keys(text)
+        driver.find_element(By.TAG_NAME, "button").click()
+        text_field = driver.find_element(By.NAME, "text")
+        wait_for("the form to be reset after posting", lambda: text_field.get_attribute("value") == "")
+    expected = [(user, text) for _, user, text in sent]
+    for number, window in enumerate((first, second), start=1):
+        driver.switch_to.window(window)
+        wait_for(f"both messages in window {number}", lambda: len(texts(driver, "#messages .message")) == 2)
+        shown = list(zip(texts(driver, "#messages .message strong"), texts(driver, "#messages .message p")))
+        check(shown == expected, f"window {number} shows {shown}, not {expected}")
+        elements = driver.find_elements(By.CSS_SELECTOR, "#messages b, #messages script")
+        check(not elements, f"markup in a message became elements in window {number}")
+
+
+def check_status(driver, demo):
+    open_page(driver, demo.base_url + "/status/42")
+    initial = texts(driver, "[id='status']")
+    check(initial == ["Status: offline"], f"the status starts as {initial}")
+    demo.wait_for_subscriptions(1)
+    for status in ["away", "online", "away"]:
+        Select(driver.find_element(By.NAME, "status")).select_by_visible_text(status)
+        driver.find_element(By.TAG_NAME, "button").click()
+        # One element with that id, updated in place: never two, never a list.
+        wait_for(f"the status to become {status}", lambda: texts(driver, "[id='status']") == [f"Status: {status}"])
+
+
+def severe_console_entries(driver):
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def main(base_url, artifacts):
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("live_pages.py: stopped by SIGTERM"))
+    artifacts.mkdir(parents=True, exist_ok=True)
+    demo = Demo(base_url)
+    failures = []
+    driver = start_browser()
+    home = driver.current_window_handle
+    try:
+        for name, check_page in [
+            ("live-feed", check_live_feed),
+            ("dashboard-live", check_dashboard),
+            ("chat", check_chat),
+            ("status", check_status),
+        ]:
+            started = time.monotonic()
+            driver.switch_to.new_window("window")
+            try:
+                check_page(driver, demo)
+            except (Failure, WebDriverException) as failure:
+                failures.append(f"{name}: {failure}")
+            windows = [handle for handle in driver.window_handles if handle != home]
+            for number, window in enumerate(windows, start=1):
+                driver.switch_to.window(window)
+                driver.save_screenshot(str(artifacts / (name + (f"-{number}" if number > 1 else "") + ".png")))
+                failures += [f"{name}: console: {message}" for message in severe_console_entries(driver)]
+                driver.close()
+            driver.switch_to.window(home)
+            try:
+                demo.wait_until_no_streams(name)
+            except Failure as failure:
+                failures.append(f"{name}: {failure}")
+            print(f"{name}: {time.monotonic() - started:.1f} s", flush=True)
+    finally:
+        driver.quit()
+    for failure in failures:
+        print(f"FAILED {failure}", flush=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], Path(sys.argv[2])))
