@@ -64,7 +64,7 @@ def nginx_config(prefix, ports, keepalive_connections):
                 f" fastcgi_pass {backend}_{variant}; fastcgi_keep_conn {keep}; fastcgi_read_timeout 1h; }} }}")
     return f"""
 daemon off;
-worker_processes 1;
+worker_processes 2;
 pid {prefix}/nginx.pid;
 error_log {prefix}/nginx-error.log warn;
 worker_rlimit_nofile 65536;

@@ -15,8 +15,9 @@ public struct ListeningSocket: Sendable {
     /// A human-readable address for logs.
     public let address: String
 
-    /// The backlog of connections the kernel queues while every thread is busy.
-    public static let defaultBacklog: Int32 = 1024
+    /// The backlog of connections the kernel queues while threads start or all are busy (the
+    /// kernel caps it at `net.core.somaxconn`, 4096 by default).
+    public static let defaultBacklog: Int32 = 4096
 
     /// Binds a unix domain socket at `path`.
     ///
