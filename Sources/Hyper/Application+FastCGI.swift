@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 import HTTPTypes
 import HyperFastCGI
@@ -24,6 +25,7 @@ extension Application {
             serve(exchange)
         }
         let descriptors = DescriptorLimit.raiseToHardLimit()
+        startDispatchEventLoop()
         server.start()
         logger.info(
             "Hyper: serving",
@@ -43,6 +45,19 @@ extension Application {
         }
         socket.close()
         logger.info("Hyper: stopped")
+    }
+
+    /// Makes libdispatch (which runs Swift's timers, `Task.sleep` among them) create its epoll
+    /// descriptor now. It does so lazily, on the first timer, and traps if the process is out of
+    /// descriptors at that moment, which a server full of streams can be.
+    private func startDispatchEventLoop() {
+        let started = DispatchSemaphore(value: 0)
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.setEventHandler { started.signal() }
+        timer.schedule(deadline: .now())
+        timer.resume()
+        started.wait()
+        timer.cancel()
     }
 
     /// Answers one FastCGI request on its request thread.

@@ -12,15 +12,18 @@ public final class FastCGIExchange {
     private let request: UnsafeMutablePointer<FCGX_Request>
     private var isInRequest = false
     /// Wakes this exchange's thread when its route produces output.
-    let wakeUp = WakeUpSignal()
+    let wakeUp: WakeUpSignal
 
     /// Initialises libfcgi once per process. libfcgi installs handlers for SIGPIPE, SIGUSR1 and
     /// SIGTERM here that only set flags; callers install their own signal handling afterwards.
     static let libraryInitialised: Bool = FCGX_Init() == 0
 
-    /// Creates an exchange that accepts connections on `listeningDescriptor`.
-    init(listeningDescriptor: Int32) {
+    /// Creates an exchange that accepts connections on `listeningDescriptor`; nil when the
+    /// process is out of descriptors for its wake-up signal.
+    init?(listeningDescriptor: Int32) {
         precondition(Self.libraryInitialised, "HyperFastCGI: FCGX_Init failed")
+        guard let wakeUp = WakeUpSignal() else { return nil }
+        self.wakeUp = wakeUp
         request = .allocate(capacity: 1)
         FCGX_InitRequest(request, listeningDescriptor, 0)
     }

@@ -57,6 +57,8 @@ public final class FastCGIServer: Sendable {
         var acceptedRequests = 0
         var isStopping = false
         var warnedAtLimit = false
+        var acceptFailuresSinceLog = 0
+        var lastAcceptFailureLog: ContinuousClock.Instant?
     }
 
     public let socket: ListeningSocket
@@ -143,7 +145,13 @@ public final class FastCGIServer: Sendable {
 
     /// The loop of one request thread.
     private func serveRequests() {
-        let exchange = FastCGIExchange(listeningDescriptor: socket.descriptor)
+        guard let exchange = FastCGIExchange(listeningDescriptor: socket.descriptor) else {
+            logger.error(
+                "HyperFastCGI: out of descriptors, a request thread could not start (raise LimitNOFILE)",
+                metadata: ["errno": "\(errno)"])
+            releaseThread(accepting: true)
+            return
+        }
         var isAccepting = true  // counted in `accepting` while waiting for a new connection
         while true {
             guard exchange.accept() else {
@@ -156,8 +164,7 @@ public final class FastCGIServer: Sendable {
                     isAccepting = true
                     state.withLock { $0.accepting += 1 }
                 }
-                logger.error(
-                    "HyperFastCGI: accept failed", metadata: ["errno": "\(code)", "socket": "\(socket.address)"])
+                logAcceptFailure(errno: code)
                 usleep(10_000)  // for instance out of descriptors: let requests in flight release some
                 continue
             }
@@ -181,6 +188,24 @@ public final class FastCGIServer: Sendable {
                 return false
             }
             if exits { return }
+        }
+    }
+
+    /// Logs a failed accept, at most once a second with the count since the last line, since
+    /// every accepting thread retries every 10 ms while the condition lasts.
+    private func logAcceptFailure(errno code: Int32) {
+        let now = ContinuousClock.now
+        let failures = state.withLock { state -> Int? in
+            state.acceptFailuresSinceLog += 1
+            if let last = state.lastAcceptFailureLog, now - last < .seconds(1) { return nil }
+            defer { state.acceptFailuresSinceLog = 0 }
+            state.lastAcceptFailureLog = now
+            return state.acceptFailuresSinceLog
+        }
+        if let failures {
+            logger.error(
+                "HyperFastCGI: accept failed: \(String(cString: strerror(code)))",
+                metadata: ["errno": "\(code)", "socket": "\(socket.address)", "failures": "\(failures)"])
         }
     }
 

@@ -14,9 +14,10 @@ final class WakeUpSignal: Sendable {
 
     private let descriptor: Int32
 
-    init() {
+    /// Creates the eventfd; nil when the process is out of descriptors.
+    init?() {
         descriptor = eventfd(0, Int32(EFD_CLOEXEC))
-        precondition(descriptor >= 0, "HyperFastCGI: eventfd failed: \(String(cString: strerror(errno)))")
+        guard descriptor >= 0 else { return nil }
     }
 
     deinit {

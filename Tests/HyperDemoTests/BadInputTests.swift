@@ -102,3 +102,27 @@ struct BadInputTests {
         }
     }
 }
+
+@Suite("Out of descriptors")
+struct DescriptorExhaustionTests {
+    @Test("more streams than descriptors: the app logs the cause, stays up and serves once they close")
+    func outOfDescriptors() async throws {
+        try await DemoServer.with(descriptorLimit: 64) { server in
+            var streams: [HTTPSocket] = []
+            for index in 0..<60 {
+                // Each open stream holds its connection and its thread's wake-up descriptor.
+                if let stream = try? HTTPSocket(port: server.port, path: "/chat/crowd\(index)/stream") {
+                    streams.append(stream)
+                }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(server.appIsRunning)
+            streams.removeAll()  // closes them
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(server.appIsRunning)
+            let response = try await server.get("/about")
+            #expect(response.status == 200)
+            #expect(server.appLog.contains("out of descriptors") || server.appLog.contains("accept failed"))
+        }
+    }
+}

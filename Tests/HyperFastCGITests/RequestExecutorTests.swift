@@ -8,7 +8,7 @@ import Testing
 struct RequestExecutorTests {
     @Test("a task preferring the executor runs only when the request thread runs its jobs")
     func runsOnTheRequestThread() async throws {
-        let executor = RequestExecutor(wakeUp: WakeUpSignal())
+        let executor = RequestExecutor(wakeUp: WakeUpSignal()!)
         let ran = Atomic<Bool>(false)
         let task = Task(executorPreference: executor) { ran.store(true, ordering: .relaxed) }
         try await Task.sleep(for: .milliseconds(50))
@@ -23,7 +23,7 @@ struct RequestExecutorTests {
 
     @Test("after the request, jobs go to the global executor and the task still completes")
     func detachedJobsAreForwarded() async throws {
-        let executor = RequestExecutor(wakeUp: WakeUpSignal())
+        let executor = RequestExecutor(wakeUp: WakeUpSignal()!)
         let task = Task(executorPreference: executor) { () async -> Int in
             try? await Task.sleep(for: .milliseconds(20))
             return 42
@@ -35,7 +35,7 @@ struct RequestExecutorTests {
 
     @Test("enqueueing wakes a sleeping request thread")
     func wakesTheThread() async throws {
-        let wakeUp = WakeUpSignal()
+        let wakeUp = WakeUpSignal()!
         let executor = RequestExecutor(wakeUp: wakeUp)
         #expect(executor.prepareToSleep())
         let task = Task(executorPreference: executor) {}

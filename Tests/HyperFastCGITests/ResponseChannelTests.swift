@@ -24,7 +24,7 @@ struct ResponseChannelTests {
     @Test("chunks sent by the producer come out in order, then the end")
     func deliversInOrder() async throws {
         let connection = Connection()
-        let channel = ResponseChannel(capacity: 1024, wakeUp: WakeUpSignal())
+        let channel = ResponseChannel(capacity: 1024, wakeUp: WakeUpSignal()!)
         try await channel.send(Array("a".utf8))
         try await channel.send(Array("b".utf8))
         channel.finish()
@@ -38,7 +38,7 @@ struct ResponseChannelTests {
     @Test("a streaming channel asks for a flush after each batch")
     func streamingFlushes() async throws {
         let connection = Connection()
-        let channel = ResponseChannel(capacity: 1024, wakeUp: WakeUpSignal())
+        let channel = ResponseChannel(capacity: 1024, wakeUp: WakeUpSignal()!)
         channel.startStreaming(heartbeat: nil)
         try await channel.send(Array("event".utf8))
         guard case .write(let chunks, let flush) = channel.next(watching: connection.local) else {
@@ -52,7 +52,7 @@ struct ResponseChannelTests {
     @Test("send suspends while the buffer is over capacity and resumes when it is drained")
     func backpressure() async throws {
         let connection = Connection()
-        let channel = ResponseChannel(capacity: 4, wakeUp: WakeUpSignal())
+        let channel = ResponseChannel(capacity: 4, wakeUp: WakeUpSignal()!)
         let producer = Task {
             try await channel.send(Array("12345".utf8))  // over capacity: waits for the consumer
             return ContinuousClock.now
@@ -71,7 +71,7 @@ struct ResponseChannelTests {
     @Test("a hang-up wakes the waiting thread and makes pending and later sends throw")
     func hangUp() async throws {
         let connection = Connection()
-        let channel = ResponseChannel(capacity: 4, wakeUp: WakeUpSignal())
+        let channel = ResponseChannel(capacity: 4, wakeUp: WakeUpSignal()!)
         let producer = Task { try await channel.send(Array("123456".utf8)) }
         try await Task.sleep(for: .milliseconds(50))
         _ = channel.next(watching: connection.local)  // takes the chunk; the producer may go on
@@ -89,7 +89,7 @@ struct ResponseChannelTests {
     @Test("a silent stream gets its heartbeat after the interval")
     func heartbeat() async throws {
         let connection = Connection()
-        let channel = ResponseChannel(capacity: 1024, wakeUp: WakeUpSignal())
+        let channel = ResponseChannel(capacity: 1024, wakeUp: WakeUpSignal()!)
         channel.startStreaming(heartbeat: .init(interval: .milliseconds(50), bytes: Array(": ping\n\n".utf8)))
         let started = ContinuousClock.now
         guard case .heartbeat(let bytes) = channel.next(watching: connection.local) else {
@@ -102,7 +102,7 @@ struct ResponseChannelTests {
 
     @Test("a producer waiting for room is released with CancellationError when its task is cancelled")
     func cancellation() async throws {
-        let channel = ResponseChannel(capacity: 1, wakeUp: WakeUpSignal())
+        let channel = ResponseChannel(capacity: 1, wakeUp: WakeUpSignal()!)
         let producer = Task { try await channel.send(Array("toolong".utf8)) }
         try await Task.sleep(for: .milliseconds(50))
         producer.cancel()

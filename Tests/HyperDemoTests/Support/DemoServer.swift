@@ -23,9 +23,11 @@ final class DemoServer: Sendable {
     /// added to the app's.
     static func with<T>(
         arguments: [String] = [], environment: [String: String] = [:], keepalive: Int = 32,
+        descriptorLimit: Int? = nil,
         _ body: (DemoServer) async throws -> T
     ) async throws -> T {
-        let server = try await DemoServer.start(arguments: arguments, environment: environment, keepalive: keepalive)
+        let server = try await DemoServer.start(
+            arguments: arguments, environment: environment, keepalive: keepalive, descriptorLimit: descriptorLimit)
         defer { server.stop() }
         return try await body(server)
     }
@@ -38,7 +40,9 @@ final class DemoServer: Sendable {
         self.nginx = nginx
     }
 
-    static func start(arguments: [String], environment: [String: String], keepalive: Int) async throws -> DemoServer {
+    static func start(
+        arguments: [String], environment: [String: String], keepalive: Int, descriptorLimit: Int? = nil
+    ) async throws -> DemoServer {
         let prefix = try makeTemporaryDirectory()
         let socketPath = prefix + "/hyper.sock"
         let port = try freePort()
@@ -47,8 +51,14 @@ final class DemoServer: Sendable {
         ).trimmingCharacters(in: .whitespacesAndNewlines)
 
         let app = Process()
-        app.executableURL = URL(fileURLWithPath: try ProjectPaths.demoBinary())
-        app.arguments = ["--socket", socketPath, "--log-level", "debug"] + arguments
+        let demoArguments = [try ProjectPaths.demoBinary(), "--socket", socketPath, "--log-level", "debug"] + arguments
+        if let descriptorLimit {  // prlimit sets the limit, then runs the demo in its own process
+            app.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+            app.arguments = ["--nofile=\(descriptorLimit):\(descriptorLimit)", "--"] + demoArguments
+        } else {
+            app.executableURL = URL(fileURLWithPath: demoArguments[0])
+            app.arguments = Array(demoArguments.dropFirst())
+        }
         app.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         app.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         _ = FileManager.default.createFile(atPath: prefix + "/app.log", contents: nil)
