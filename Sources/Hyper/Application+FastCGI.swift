@@ -24,15 +24,19 @@ extension Application {
             [self] exchange in
             serve(exchange)
         }
-        let descriptors = DescriptorLimit.raiseToHardLimit()
         startDispatchEventLoop()
         server.start()
         logger.info(
             "Hyper: serving",
             metadata: [
-                "socket": "\(socket.address)", "max-threads": "\(configuration.server.maxThreads)",
-                "descriptor-limit": "\(descriptors)",
+                "socket": "\(socket.address)", "max-threads": "\(server.maxThreads)",
+                "descriptor-limit": "\(server.descriptorLimit)",
             ])
+        if server.maxThreads < configuration.server.maxThreads {
+            logger.warning(
+                "Hyper: --max-threads lowered to what the descriptor limit holds (raise LimitNOFILE for more streams)",
+                metadata: ["requested": "\(configuration.server.maxThreads)", "max-threads": "\(server.maxThreads)"])
+        }
 
         var received: Int32 = 0
         sigwait(&signals, &received)

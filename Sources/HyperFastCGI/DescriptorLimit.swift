@@ -17,4 +17,12 @@ public enum DescriptorLimit {
         }
         return Int(clamping: limit.rlim_cur)
     }
+
+    /// How many request threads fit in `limit` descriptors: each holds two (its connection and
+    /// its wake-up descriptor), and a reserve stays free for the runtime (libdispatch traps when
+    /// it cannot open a descriptor), logs and the app's own files.
+    public static func threadCapacity(within limit: Int) -> Int {
+        let reserve = min(limit / 2, max(32, limit / 32))
+        return max(1, (limit - reserve) / 2)
+    }
 }

@@ -63,6 +63,11 @@ public final class FastCGIServer: Sendable {
 
     public let socket: ListeningSocket
     public let configuration: Configuration
+    /// The most request threads this server starts: `configuration.maxThreads`, lowered if the
+    /// process's descriptor limit (raised to its hard limit first) cannot hold that many.
+    public let maxThreads: Int
+    /// The process's descriptor limit.
+    public let descriptorLimit: Int
     private let logger: Logger
     private let handler: @Sendable (FastCGIExchange) -> Void
     private let state = Mutex(State())
@@ -74,6 +79,8 @@ public final class FastCGIServer: Sendable {
     ) {
         self.socket = socket
         self.configuration = configuration
+        descriptorLimit = DescriptorLimit.raiseToHardLimit()
+        maxThreads = min(configuration.maxThreads, DescriptorLimit.threadCapacity(within: descriptorLimit))
         self.logger = logger
         self.handler = handler
     }
@@ -129,7 +136,7 @@ public final class FastCGIServer: Sendable {
     /// Counts a thread about to start, unless the pool is full or stopping.
     private func reserveThread(accepting: Bool) -> Bool {
         state.withLock { state in
-            guard !state.isStopping, state.threads < configuration.maxThreads else { return false }
+            guard !state.isStopping, state.threads < maxThreads else { return false }
             state.threads += 1
             if accepting { state.accepting += 1 }
             return true
@@ -219,7 +226,7 @@ public final class FastCGIServer: Sendable {
             }
             if warn {
                 logger.warning(
-                    "HyperFastCGI: all \(configuration.maxThreads) request threads are busy; new connections wait in the backlog (raise --max-threads)"
+                    "HyperFastCGI: all \(maxThreads) request threads are busy; new connections wait in the backlog (raise --max-threads or the descriptor limit)"
                 )
             }
         }

@@ -15,6 +15,10 @@ struct BrowserTests {
         "htmx keeps the live feed, dashboard, chat and status pages live in Chromium, and every stream ends",
         .timeLimit(.minutes(3)))
     func livePagesInChromium() async throws {
+        try await MachineLock.exclusively { try await runLivePages() }
+    }
+
+    private func runLivePages() async throws {
         try? FileManager.default.removeItem(atPath: Self.artifacts)
         try FileManager.default.createDirectory(atPath: Self.artifacts, withIntermediateDirectories: true)
         try await DemoServer.with { server in
