@@ -1,5 +1,5 @@
 # Hyper's entry points. `make demo` and `make test` are the README's two quick-start commands.
-.PHONY: demo test bench build format
+.PHONY: demo test bench fuzz build format
 
 demo:
 	scripts/demo
@@ -12,6 +12,10 @@ test:
 
 bench:
 	Benchmarks/run
+
+# libFuzzer over the check on every byte libfcgi reads; FUZZ_SECONDS=3600 make fuzz for longer.
+fuzz:
+	scripts/fuzz-fastcgi-input $${FUZZ_SECONDS:-300}
 
 build:
 	swift build

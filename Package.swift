@@ -54,7 +54,7 @@ let package = Package(
         ),
         .testTarget(name: "HyperFastCGITests", dependencies: ["HyperFastCGI"]),
         .testTarget(name: "HyperTests", dependencies: ["Hyper"]),
-        .testTarget(name: "HyperDemoTests", dependencies: ["HyperDemo", "Hyper"]),
+        .testTarget(name: "HyperDemoTests", dependencies: ["HyperDemo", "Hyper"], exclude: ["Fixtures"]),
         // Also builds the fixture packages under Tests/Fixtures/ (not a target) with `swift build`.
         .testTarget(name: "RouteTableGeneratorTests", dependencies: ["RouteTableGenerator"]),
     ]

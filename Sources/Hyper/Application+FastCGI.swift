@@ -6,8 +6,9 @@ import Logging
 import Synchronization
 
 extension Application {
-    /// Serves the app on `socket` until SIGTERM or SIGINT, then stops accepting, lets requests in
-    /// flight finish within the grace period and returns.
+    /// Serves the app on `socket` until SIGTERM or SIGINT, then stops gracefully (see
+    /// `shutDown(_:socket:)`) and returns. Under systemd (`NOTIFY_SOCKET`) it reports `READY=1`
+    /// once it accepts, keeps `STATUS=` current, pings the watchdog and reports `STOPPING=1`.
     ///
     /// Call it from the main thread before starting other threads: it blocks SIGTERM and SIGINT
     /// in every thread and waits for them here, and ignores SIGPIPE (a client that went away is
@@ -25,7 +26,10 @@ extension Application {
             serve(exchange)
         }
         startDispatchEventLoop()
+        runningServer.withLock { $0 = server }
         server.start()
+        let notifier = SystemdNotifier.fromProcessEnvironment()
+        let reporting = announceReady(to: notifier, server: server, socket: socket)
         logger.info(
             "Hyper: serving",
             metadata: [
@@ -41,14 +45,8 @@ extension Application {
         var received: Int32 = 0
         sigwait(&signals, &received)
         logger.info("Hyper: stopping", metadata: ["signal": "\(received == SIGTERM ? "SIGTERM" : "SIGINT")"])
-        server.stop()
-        if !server.waitForRequestsInFlight(timeout: configuration.shutdownGracePeriod) {
-            logger.warning(
-                "Hyper: requests still in flight after the grace period",
-                metadata: ["busy": "\(server.statistics.busy)"])
-        }
-        socket.close()
-        logger.info("Hyper: stopped")
+        announceStopping(to: notifier, server: server, reporting: reporting)
+        shutDown(server, socket: socket)
     }
 
     /// Makes libdispatch (which runs Swift's timers, `Task.sleep` among them) create its epoll
@@ -72,6 +70,10 @@ extension Application {
         do {
             request = try readRequest(from: exchange)
         } catch {
+            guard !exchange.requestWasAborted else {
+                logger.info("Hyper: the web server aborted a request while sending its body")
+                return
+            }
             logger.warning(
                 "Hyper: bad request", metadata: ["status": "\(error.status.code)", "error": "\(error.message)"])
             let response = error.response(for: Request(method: .get, path: "/"))
@@ -84,10 +86,9 @@ extension Application {
             await trackTask { await produceResponse(to: request, into: channel, record: record) }
         }
         let outcome = exchange.writeResponse(from: channel)
-        if outcome.clientDisconnected {
-            task.cancel()
-            record.clientDisconnected = true
-        }
+        task.cancel()  // the response is over; a stream's route may still be waiting for its next event
+        if outcome.clientDisconnected { record.clientDisconnected = true }
+        if channel.wasEndedFromOutside { record.endedByServer = true }
         logAccess(
             method: request.method.rawValue, path: request.path, record: record, outcome: outcome, started: started)
     }
@@ -127,7 +128,7 @@ extension Application {
         let response: Response
         switch router.match(method: request.method, path: request.path) {
         case .notFound:
-            response = HTTPError(.notFound).response(for: request)
+            response = statusResponse(for: request) ?? HTTPError(.notFound).response(for: request)
         case .methodNotAllowed(let allowed):
             response = methodNotAllowed(allowed, request: request)
         case .found(let handler, let parameters, let pattern):
@@ -148,12 +149,10 @@ extension Application {
                         ResponseChannel.Heartbeat(interval: configuration.heartbeatInterval, bytes: $0)
                     })
                 try await channel.send(head)
-                if !isHead { try await body.write(ResponseBodyWriter(channel: channel)) }
+                if !isHead { try await writeStream(body, to: request, into: channel, record: record) }
             }
-        } catch is ClientDisconnectedError {
-            record.clientDisconnected = true
-        } catch is CancellationError {
-            record.clientDisconnected = true
+        } catch is ClientDisconnectedError, is CancellationError, is ResponseEndedError {
+            // The request thread saw the client go, or the server ended the stream: both logged.
         } catch {
             logger.error("Hyper: stream ended by an error", metadata: ["path": "\(request.path)", "error": "\(error)"])
         }
@@ -179,40 +178,4 @@ extension Application {
 extension HTTPField.Name {
     /// nginx's per-response switch for proxy buffering: `no` passes each chunk on at once.
     static let xAccelBuffering = HTTPField.Name("X-Accel-Buffering")!
-}
-
-extension Application {
-    /// Logs one line per request: method, path, status, bytes, duration.
-    fileprivate func logAccess(
-        method: String, path: String, record: ResponseRecord, outcome: ResponseOutcome, started: ContinuousClock.Instant
-    ) {
-        guard logger.logLevel <= .info else { return }
-        let duration = ContinuousClock.now - started
-        let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-        var metadata: Logger.Metadata = [
-            "status": "\(record.status)", "bytes": "\(outcome.bytesWritten)",
-            "ms": "\(Int(milliseconds * 1000) / 1000).\(Int(milliseconds * 1000) % 1000)",
-        ]
-        if let route = record.route { metadata["route"] = "\(route)" }
-        if record.clientDisconnected || outcome.clientDisconnected { metadata["client"] = "gone" }
-        logger.info("\(method) \(path)", metadata: metadata)
-    }
-}
-
-/// What the access log says of one response, filled in by the route's task.
-final class ResponseRecord: Sendable {
-    private let storage = Mutex<(status: Int, route: String?, clientDisconnected: Bool)>((0, nil, false))
-
-    var status: Int {
-        get { storage.withLock { $0.status } }
-        set { storage.withLock { $0.status = newValue } }
-    }
-    var route: String? {
-        get { storage.withLock { $0.route } }
-        set { storage.withLock { $0.route = newValue } }
-    }
-    var clientDisconnected: Bool {
-        get { storage.withLock { $0.clientDisconnected } }
-        set { storage.withLock { $0.clientDisconnected = newValue } }
-    }
 }

@@ -21,16 +21,26 @@ public final class Application: Sendable {
         public var heartbeatInterval: Duration
         /// How long requests in flight may take to finish after SIGTERM.
         public var shutdownGracePeriod: Duration
+        /// Ordinary requests taking longer are logged as slow and counted on the status page;
+        /// nil logs none. Streams are never slow.
+        public var slowRequestThreshold: Duration?
+        /// The path of the status page (see `Application.status`), such as `/_hyper/status`;
+        /// nil serves none. Only local clients should reach it: restrict it in nginx.
+        public var statusPath: String?
         /// The request thread pool.
         public var server: FastCGIServer.Configuration
 
         public init(
             maxBodySize: Int = 10 * 1024 * 1024, heartbeatInterval: Duration = .seconds(15),
-            shutdownGracePeriod: Duration = .seconds(5), server: FastCGIServer.Configuration = .init()
+            shutdownGracePeriod: Duration = .seconds(5), slowRequestThreshold: Duration? = nil,
+            statusPath: String? = nil,
+            server: FastCGIServer.Configuration = .init()
         ) {
             self.maxBodySize = maxBodySize
             self.heartbeatInterval = heartbeatInterval
             self.shutdownGracePeriod = shutdownGracePeriod
+            self.slowRequestThreshold = slowRequestThreshold
+            self.statusPath = statusPath
             self.server = server
         }
     }
@@ -39,6 +49,14 @@ public final class Application: Sendable {
     public let configuration: Configuration
     public let logger: Logger
     private let runningTasks = Atomic<Int>(0)
+    /// The streams being served.
+    let streams = StreamRegistry()
+    /// Ordinary requests slower than `Configuration.slowRequestThreshold` so far.
+    let slowRequests = Atomic<Int>(0)
+    /// When the application was created, for the status page's uptime.
+    let started = ContinuousClock.now
+    /// The server `run` serves with, for the status page.
+    let runningServer = Mutex<FastCGIServer?>(nil)
 
     public init(router: Router, configuration: Configuration = .init(), logger: Logger) {
         self.router = router

@@ -30,6 +30,12 @@ public protocol EventStream: Route, Sendable {
 
     /// Sends the events.
     func stream(to events: EventSink) async throws
+
+    /// The event sent last when the server shuts down while the stream is open, just before the
+    /// stream ends cleanly (the browser's `EventSource` then reconnects, reaching the next
+    /// instance). `ServerSentEvent.shutdownNotice`, a comment, unless the route says otherwise;
+    /// nil sends nothing.
+    var farewell: ServerSentEvent? { get }
 }
 
 extension EventStream {
@@ -39,9 +45,11 @@ extension EventStream {
         try await Self(request: request).eventStreamResponse()
     }
 
+    public var farewell: ServerSentEvent? { .shutdownNotice }
+
     /// The `text/event-stream` response that runs `stream(to:)`.
     func eventStreamResponse() -> Response {
-        .eventStream { events in try await stream(to: events) }
+        .eventStream(farewell: farewell) { events in try await stream(to: events) }
     }
 }
 
@@ -60,8 +68,9 @@ extension EventStream where Self: Page {
 
 extension Response {
     /// A `text/event-stream` response whose events `produce` sends. Hyper adds
-    /// `Cache-Control: no-cache` and `X-Accel-Buffering: no`, and sends a heartbeat comment
-    /// whenever the stream is silent for the app's heartbeat interval.
+    /// `Cache-Control: no-cache` and `X-Accel-Buffering: no`, sends a heartbeat comment
+    /// whenever the stream is silent for the app's heartbeat interval, and sends `farewell` last
+    /// if the server shuts down while the stream is open.
     ///
     /// ```swift
     /// try router.add("/ticks", method: .get) { request in
@@ -75,11 +84,11 @@ extension Response {
     /// ```
     public static func eventStream(
         status: HTTPResponse.Status = .ok, headerFields: HTTPFields = [:],
-        _ produce: @escaping @Sendable (EventSink) async throws -> Void
+        farewell: ServerSentEvent? = .shutdownNotice, _ produce: @escaping @Sendable (EventSink) async throws -> Void
     ) -> Response {
         var fields = headerFields
         fields[.contentType] = MediaType.eventStream
-        let body = StreamingBody(heartbeat: ServerSentEvent.heartbeat.encoded) { writer in
+        let body = StreamingBody(heartbeat: ServerSentEvent.heartbeat.encoded, farewell: farewell?.encoded) { writer in
             try await produce(EventSink(writer: writer))
         }
         return Response(status: status, headerFields: fields, body: .stream(body))

@@ -4,13 +4,18 @@ import HyperFastCGI
 ///
 /// `write` suspends while the client reads slower than the route writes (backpressure) and
 /// throws `ClientDisconnectedError` once the client has gone; the route's task is cancelled then
-/// too, so a route need not catch it.
+/// too, so a route need not catch it. When the server shuts down, the stream is ended for the
+/// route (its `StreamingBody.farewell` is written last) and the route's task is cancelled.
 public struct ResponseBodyWriter: Sendable {
     private let send: @Sendable ([UInt8]) async throws -> Void
 
-    /// A writer into the channel a request thread writes to the web server.
-    init(channel: ResponseChannel) {
-        send = { bytes in try await channel.send(bytes) }
+    /// A writer into the channel a request thread writes to the web server; `stream`, the
+    /// stream's entry in the application's registry, counts what it sends.
+    init(channel: ResponseChannel, stream: StreamRegistry.Entry? = nil) {
+        send = { bytes in
+            try await channel.send(bytes)
+            stream?.recordWrite(bytes: bytes.count)
+        }
     }
 
     /// A writer handing each chunk to `send`, to collect a body in memory.

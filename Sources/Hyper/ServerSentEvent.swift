@@ -76,6 +76,9 @@ public struct ServerSentEvent: Sendable, Hashable {
     /// The heartbeat comment a stream sends while it is idle.
     public static let heartbeat = ServerSentEvent.comment("heartbeat")
 
+    /// The comment an event stream sends last when the server shuts down (`EventStream.farewell`).
+    public static let shutdownNotice = ServerSentEvent.comment("server shutting down")
+
     private init(event: String?, bytes: [UInt8]?, id: String?, retry: Duration?, comment: String?)
         throws(ServerSentEventError)
     {

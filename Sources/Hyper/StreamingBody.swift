@@ -6,11 +6,19 @@ public struct StreamingBody: Sendable {
     /// Bytes sent after the stream has been silent for the server's heartbeat interval, to keep
     /// proxies from timing out (an SSE comment). Nil sends nothing.
     public var heartbeat: [UInt8]?
+    /// Bytes written last when the server ends the stream because it is shutting down, such as
+    /// an SSE event telling the page to reconnect (`event: restart\ndata: \n\n`) or a comment.
+    /// Nil ends the stream with nothing more. Either way the request then ends cleanly.
+    public var farewell: [UInt8]?
     /// Writes the body.
     public var write: @Sendable (ResponseBodyWriter) async throws -> Void
 
-    public init(heartbeat: [UInt8]? = nil, write: @escaping @Sendable (ResponseBodyWriter) async throws -> Void) {
+    public init(
+        heartbeat: [UInt8]? = nil, farewell: [UInt8]? = nil,
+        write: @escaping @Sendable (ResponseBodyWriter) async throws -> Void
+    ) {
         self.heartbeat = heartbeat
+        self.farewell = farewell
         self.write = write
     }
 }

@@ -39,6 +39,12 @@ struct HyperDemo: ParsableCommand {
     @Option(help: "Seconds requests in flight get to finish after SIGTERM.")
     var grace: Double = 5
 
+    @Option(help: "Log ordinary requests taking longer than this many seconds as slow.")
+    var slowRequest: Double?
+
+    @Option(help: "Path of the status page (JSON; Prometheus with ?prometheus); an empty value serves none.")
+    var statusPath: String = "/_hyper/status"
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -54,6 +60,10 @@ struct HyperDemo: ParsableCommand {
         guard maxBody >= 0 else { throw ValidationError("--max-body must not be negative") }
         guard heartbeat > 0, grace >= 0 else {
             throw ValidationError("--heartbeat must be positive and --grace not negative")
+        }
+        guard (slowRequest ?? 1) > 0 else { throw ValidationError("--slow-request must be positive") }
+        guard statusPath.isEmpty || statusPath.hasPrefix("/") else {
+            throw ValidationError("--status-path must start with /")
         }
     }
 
@@ -76,6 +86,8 @@ struct HyperDemo: ParsableCommand {
         configuration.maxBodySize = maxBody
         configuration.heartbeatInterval = .milliseconds(Int(heartbeat * 1000))
         configuration.shutdownGracePeriod = .milliseconds(Int(grace * 1000))
+        configuration.slowRequestThreshold = slowRequest.map { .milliseconds(Int($0 * 1000)) }
+        configuration.statusPath = statusPath.isEmpty ? nil : statusPath
         configuration.server.maxThreads = maxThreads
         let app = Application(router: try DemoRoutes.router(), configuration: configuration, logger: logger)
         DemoServices.shared.attach(app)

@@ -30,7 +30,7 @@ public final class FastCGIExchange {
 
     deinit {
         if isInRequest { FCGX_Finish_r(request) }
-        FCGX_Free(request, 1)
+        closeConnection()
         request.deallocate()
     }
 
@@ -40,19 +40,57 @@ public final class FastCGIExchange {
         request.pointee.ipcFd >= 0
     }
 
-    /// Waits for the next request, on the kept connection or a new one. Returns false when the
-    /// listening socket fails (for instance because it was shut down).
-    func accept() -> Bool {
-        let accepted = FCGX_Accept_r(request) >= 0
-        isInRequest = accepted
-        return accepted
+    /// How `accept` ended.
+    enum AcceptOutcome: Equatable {
+        /// A request was read; serve it, then call `finish`.
+        case request
+        /// No connection was waiting on the (non-blocking) listening socket: another thread took
+        /// it, or the kept connection was closed by the peer and nothing else was queued.
+        case nothingQueued
+        /// Accepting failed with this `errno`.
+        case failed(Int32)
+    }
+
+    /// Reads the next request from the kept connection, or else accepts a connection waiting on
+    /// the listening socket and reads its first request. Call it once `StopSignal.wait` has seen
+    /// the descriptor readable: the listening socket is non-blocking, so this never waits for a
+    /// connection, only for the records of one that has started.
+    func accept() -> AcceptOutcome {
+        let result = FCGX_Accept_r(request)
+        if result >= 0 {
+            // libfcgi accepts a request whose parameters ended early (a begin-request record, then
+            // end-of-file or a refused record): such a request is dropped, never handed on.
+            guard FCGX_GetError(request.pointee.in) == 0 else {
+                closeConnection()
+                return .nothingQueued
+            }
+            isInRequest = true
+            return .request
+        }
+        let code = result == -9999 ? errno : -result
+        return code == EAGAIN || code == EWOULDBLOCK ? .nothingQueued : .failed(code)
+    }
+
+    /// Closes the kept connection without reading from it: the peer sees end-of-file and drops
+    /// the connection from its pool. Used by an idle thread when the server stops.
+    func closeConnection() {
+        if request.pointee.ipcFd >= 0 { LibfcgiReadGate.forget(request.pointee.ipcFd) }
+        FCGX_Free(request, 1)
     }
 
     /// Ends the current request: flushes output and sends FastCGI's end-of-request record.
     func finish() {
         guard isInRequest else { return }
+        let connection = request.pointee.ipcFd
         FCGX_Finish_r(request)
+        if request.pointee.ipcFd < 0 { LibfcgiReadGate.forget(connection) }
         isInRequest = false
+    }
+
+    /// Whether the web server aborted the request (`FCGI_ABORT_REQUEST`) while its body was read:
+    /// its client has gone, and no response is due.
+    public var requestWasAborted: Bool {
+        FCGX_GetError(request.pointee.in) == ECONNABORTED
     }
 
     /// The connection's descriptor, to watch for the peer hanging up.

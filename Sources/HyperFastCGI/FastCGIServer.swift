@@ -71,6 +71,7 @@ public final class FastCGIServer: Sendable {
     private let logger: Logger
     private let handler: @Sendable (FastCGIExchange) -> Void
     private let state = Mutex(State())
+    private let stopSignal = StopSignal()
 
     /// Creates a server; `handler` runs on a request thread for each request.
     public init(
@@ -83,6 +84,7 @@ public final class FastCGIServer: Sendable {
         maxThreads = min(configuration.maxThreads, DescriptorLimit.threadCapacity(within: descriptorLimit))
         self.logger = logger
         self.handler = handler
+        LibfcgiReadGate.report(to: logger)
     }
 
     /// Starts the initial threads and returns.
@@ -93,24 +95,37 @@ public final class FastCGIServer: Sendable {
         }
     }
 
-    /// Stops accepting new connections. Requests in flight go on; `waitForRequestsInFlight`
-    /// tells when they have ended.
+    /// Stops the server gracefully and returns at once.
+    ///
+    /// Threads waiting for a new connection leave; threads idle on a kept connection close it
+    /// (the web server sees end-of-file and drops it from its pool) and leave; requests in flight
+    /// go on, and their threads leave when they end, closing their connection. A socket file this
+    /// process created is removed at once, and the connections already queued on it are still
+    /// served (`ListeningSocket.drainsBacklogOnStop`); an inherited socket is left untouched, with
+    /// its queue, for the next instance. `waitUntilStopped` tells when every thread has left.
     public func stop() {
         let wasStopping = state.withLock { state in
             defer { state.isStopping = true }
             return state.isStopping
         }
-        if !wasStopping { socket.shutDown() }
+        guard !wasStopping else { return }
+        socket.stopNewConnections()
+        stopSignal.raise()
     }
 
-    /// Blocks until no request is in flight or `timeout` has passed; returns whether none is.
-    /// Meant for shutdown, after `stop`.
+    /// Whether `stop` has been called.
+    public var isStopping: Bool {
+        stopSignal.isRaised
+    }
+
+    /// Blocks until every request thread has left or `timeout` has passed; returns whether all
+    /// have. Meant for shutdown, after `stop`.
     @discardableResult
-    public func waitForRequestsInFlight(timeout: Duration) -> Bool {
+    public func waitUntilStopped(timeout: Duration) -> Bool {
         let deadline = ContinuousClock.now + timeout
-        while statistics.busy > 0 {
+        while statistics.threads > 0 {
             guard ContinuousClock.now < deadline else { return false }
-            usleep(10_000)
+            usleep(5_000)
         }
         return true
     }
@@ -150,7 +165,9 @@ public final class FastCGIServer: Sendable {
         }
     }
 
-    /// The loop of one request thread.
+    /// The loop of one request thread: sleep until the listening socket or the kept connection
+    /// has something to read, serve the request, repeat; leave when the pool has enough spare
+    /// threads or the server stops.
     private func serveRequests() {
         guard let exchange = FastCGIExchange(listeningDescriptor: socket.descriptor) else {
             logger.error(
@@ -159,18 +176,23 @@ public final class FastCGIServer: Sendable {
             releaseThread(accepting: true)
             return
         }
-        var isAccepting = true  // counted in `accepting` while waiting for a new connection
+        var isAccepting = true  // counted in `accepting`, not idle on a kept connection
         while true {
-            guard exchange.accept() else {
-                if state.withLock({ $0.isStopping }) {
-                    releaseThread(accepting: isAccepting)
-                    return
-                }
-                let code = errno
-                if !isAccepting {  // libfcgi dropped the kept connection and then failed in accept
-                    isAccepting = true
-                    state.withLock { $0.accepting += 1 }
-                }
+            let watched = isAccepting ? socket.descriptor : exchange.connectionDescriptor
+            if stopSignal.wait(watching: watched) == .stopped {
+                if !isAccepting { exchange.closeConnection() }
+                if !isAccepting || !socket.drainsBacklogOnStop { return releaseThread(accepting: isAccepting) }
+            }
+            switch exchange.accept() {
+            case .request:
+                break
+            case .nothingQueued:
+                markAccepting(&isAccepting)
+                if stopSignal.isRaised { return releaseThread(accepting: true) }
+                continue
+            case .failed(let code):
+                markAccepting(&isAccepting)
+                if stopSignal.isRaised { return releaseThread(accepting: true) }
                 logAcceptFailure(errno: code)
                 usleep(10_000)  // for instance out of descriptors: let requests in flight release some
                 continue
@@ -184,10 +206,12 @@ public final class FastCGIServer: Sendable {
             if needsAcceptor { addAcceptor() }
             handler(exchange)
             exchange.finish()
+            if stopSignal.isRaised && exchange.holdsKeptConnection { exchange.closeConnection() }
             isAccepting = !exchange.holdsKeptConnection
             let exits = state.withLock { state -> Bool in
                 state.busy -= 1
-                if state.isStopping || (isAccepting && state.accepting >= configuration.maxSpareThreads) {
+                let drains = state.isStopping && isAccepting && socket.drainsBacklogOnStop
+                if (state.isStopping && !drains) || (isAccepting && state.accepting >= configuration.maxSpareThreads) {
                     state.threads -= 1
                     return true
                 }
@@ -214,6 +238,13 @@ public final class FastCGIServer: Sendable {
                 "HyperFastCGI: accept failed: \(String(cString: strerror(code)))",
                 metadata: ["errno": "\(code)", "socket": "\(socket.address)", "failures": "\(failures)"])
         }
+    }
+
+    /// Counts this thread as waiting for a new connection again, after its kept connection ended.
+    private func markAccepting(_ isAccepting: inout Bool) {
+        guard !isAccepting else { return }
+        isAccepting = true
+        state.withLock { $0.accepting += 1 }
     }
 
     private func addAcceptor() {

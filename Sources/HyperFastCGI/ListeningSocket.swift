@@ -10,10 +10,18 @@ import Glibc
 public struct ListeningSocket: Sendable {
     /// The listening descriptor.
     public let descriptor: Int32
-    /// The unix socket file this process created, removed again by `close()`.
+    /// The unix socket file this process created, removed again by `stopNewConnections()` or
+    /// `close()`.
     public let ownedPath: String?
+    /// The device and inode of `ownedPath` when it was bound: the file is removed only while it
+    /// is still this socket's, never one another process has bound at the same path since.
+    private let ownedFile: (device: UInt, inode: UInt)?
     /// A human-readable address for logs.
     public let address: String
+    /// Whether connections still queued when the server stops are accepted and served before it
+    /// exits. True for sockets this process opened, whose queue dies with it; false for an
+    /// inherited socket, whose owner (systemd) keeps the queue for the next instance.
+    public let drainsBacklogOnStop: Bool
 
     /// The backlog of connections the kernel queues while threads start or all are busy (the
     /// kernel caps it at `net.core.somaxconn`, 4096 by default).
@@ -46,7 +54,7 @@ public struct ListeningSocket: Sendable {
         if unlink(path) != 0 && errno != ENOENT {
             throw .system("cannot remove stale socket \(path)", errno)
         }
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let descriptor = socket(AF_UNIX, socketFlags, 0)
         guard descriptor >= 0 else { throw .system("socket()", errno) }
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
@@ -66,7 +74,9 @@ public struct ListeningSocket: Sendable {
             unlink(path)
             throw error
         }
-        return ListeningSocket(descriptor: descriptor, ownedPath: path, address: "unix:\(path)")
+        return ListeningSocket(
+            descriptor: descriptor, ownedPath: path, ownedFile: identity(of: path), address: "unix:\(path)",
+            drainsBacklogOnStop: true)
     }
 
     /// Binds a TCP socket on `host` (an IPv4 or IPv6 literal) and `port`.
@@ -81,7 +91,7 @@ public struct ListeningSocket: Sendable {
             throw .invalidAddress("not a numeric IP address: \(host)")
         }
         defer { freeaddrinfo(list) }
-        let descriptor = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let descriptor = socket(info.pointee.ai_family, socketFlags, 0)
         guard descriptor >= 0 else { throw .system("socket()", errno) }
         var one: Int32 = 1
         setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -96,7 +106,9 @@ public struct ListeningSocket: Sendable {
             Glibc.close(descriptor)
             throw .system("listen on \(host):\(port)", code)
         }
-        return ListeningSocket(descriptor: descriptor, ownedPath: nil, address: "tcp:\(host):\(port)")
+        return ListeningSocket(
+            descriptor: descriptor, ownedPath: nil, ownedFile: nil, address: "tcp:\(host):\(port)",
+            drainsBacklogOnStop: true)
     }
 
     /// Uses a listening socket handed over by the process that started this one: systemd's
@@ -120,18 +132,43 @@ public struct ListeningSocket: Sendable {
                 "descriptor \(descriptor) is not a listening socket; pass --socket PATH or --listen HOST:PORT")
         }
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-        return ListeningSocket(descriptor: descriptor, ownedPath: nil, address: "inherited fd \(descriptor)")
+        // systemd's sockets are already non-blocking; spawn-fcgi's may not be. The flag is shared
+        // with the socket's owner, which never relies on blocking accepts.
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+        return ListeningSocket(
+            descriptor: descriptor, ownedPath: nil, ownedFile: nil, address: "inherited fd \(descriptor)",
+            drainsBacklogOnStop: false)
     }
 
-    /// Stops new connections from being accepted: threads blocked in `accept` return.
-    func shutDown() {
-        Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
+    /// Listening sockets are non-blocking: request threads wait for connections in `poll(2)`
+    /// together with the server's stop signal, never in `accept(2)`.
+    private static let socketFlags =
+        Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+
+    /// Removes the socket file this process created, so that no new connection can reach it;
+    /// connections already queued can still be accepted. Inherited and TCP sockets are left as
+    /// they are: the socket itself is never shut down, since an inherited one is shared with
+    /// systemd, which queues connections on it for the next instance.
+    public func stopNewConnections() {
+        guard let ownedPath, let ownedFile, let current = Self.identity(of: ownedPath), current == ownedFile else {
+            return
+        }
+        unlink(ownedPath)
     }
 
-    /// Closes the descriptor and removes the socket file this process created.
+    /// Closes the descriptor and removes the socket file this process created, if it is still
+    /// there. Connections still queued on a socket this process opened are refused; an inherited
+    /// socket lives on in the process that handed it over.
     public func close() {
+        stopNewConnections()
         Glibc.close(descriptor)
-        if let ownedPath { unlink(ownedPath) }
+    }
+
+    /// The device and inode of the file at `path`, nil if there is none.
+    private static func identity(of path: String) -> (device: UInt, inode: UInt)? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return (UInt(info.st_dev), UInt(info.st_ino))
     }
 
     private static func isAcceptingConnections(at address: sockaddr_un) -> Bool {

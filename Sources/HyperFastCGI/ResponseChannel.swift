@@ -24,6 +24,7 @@ public final class ResponseChannel: Sendable {
         var chunks: [[UInt8]] = []
         var bufferedBytes = 0
         var isFinished = false
+        var isEndedFromOutside = false
         var isClientGone = false
         var isConsumerSleeping = false
         var flushesEachChunk = false
@@ -56,12 +57,14 @@ public final class ResponseChannel: Sendable {
     }
 
     /// Queues bytes for the client. Suspends while the buffer is full; throws
-    /// `ClientDisconnectedError` once the client has gone, and `CancellationError` if the task
-    /// is cancelled while waiting.
+    /// `ClientDisconnectedError` once the client has gone, `ResponseEndedError` once the response
+    /// was ended with `end(appending:)`, and `CancellationError` if the task is cancelled while
+    /// waiting.
     public func send(_ bytes: [UInt8]) async throws {
         guard !bytes.isEmpty else { return }
-        let mustWait: Bool = try state.withLock { state throws(ClientDisconnectedError) in
+        let mustWait: Bool = try state.withLock { state throws(any Error) in
             guard !state.isClientGone else { throw ClientDisconnectedError() }
+            guard !state.isEndedFromOutside else { throw ResponseEndedError() }
             state.chunks.append(bytes)
             state.bufferedBytes += bytes.count
             return state.bufferedBytes > capacity
@@ -76,6 +79,33 @@ public final class ResponseChannel: Sendable {
         wakeConsumer()
     }
 
+    /// Ends the response from outside the route, as a server shutting down does with open
+    /// streams: queues `finalBytes` after what the route has sent so far and marks the response
+    /// complete, so that the request thread writes them and ends the request. The route's
+    /// pending and later `send`s throw `ResponseEndedError`. Returns false, doing nothing, if the
+    /// response had already finished or its client was gone.
+    @discardableResult
+    public func end(appending finalBytes: [UInt8]) -> Bool {
+        let (ended, waiting) = state.withLock { state -> (Bool, CheckedContinuation<Void, any Error>?) in
+            guard !state.isFinished, !state.isClientGone else { return (false, nil) }
+            if !finalBytes.isEmpty {
+                state.chunks.append(finalBytes)
+                state.bufferedBytes += finalBytes.count
+            }
+            state.isFinished = true
+            state.isEndedFromOutside = true
+            return (true, state.waitingProducer.take())
+        }
+        waiting?.resume(throwing: ResponseEndedError())
+        if ended { wakeConsumer() }
+        return ended
+    }
+
+    /// Whether `end(appending:)` ended the response.
+    public var wasEndedFromOutside: Bool {
+        state.withLock { $0.isEndedFromOutside }
+    }
+
     /// Whether the client has gone away.
     public var isClientGone: Bool {
         state.withLock { $0.isClientGone }
@@ -86,6 +116,7 @@ public final class ResponseChannel: Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let immediate: Result<Void, any Error>? = state.withLock { state in
                     if state.isClientGone { return .failure(ClientDisconnectedError()) }
+                    if state.isEndedFromOutside { return .failure(ResponseEndedError()) }
                     if Task.isCancelled { return .failure(CancellationError()) }
                     if state.bufferedBytes <= capacity { return .success(()) }
                     state.waitingProducer = continuation
@@ -176,6 +207,13 @@ public final class ResponseChannel: Sendable {
     private func resumeWaitingProducer() {
         state.withLock { $0.waitingProducer.take() }?.resume()
     }
+}
+
+/// Thrown by `ResponseChannel.send` once the response was ended from outside the route
+/// (`ResponseChannel.end(appending:)`), for instance because the server is shutting down.
+public struct ResponseEndedError: Error, Equatable, CustomStringConvertible {
+    public init() {}
+    public var description: String { "HyperFastCGI: the response was ended by the server" }
 }
 
 /// Thrown by `ResponseChannel.send` once the client has gone away.

@@ -63,7 +63,7 @@ struct MidStreamErrorTests {
         server.start()
         defer {
             server.stop()
-            server.waitForRequestsInFlight(timeout: .seconds(5))
+            server.waitUntilStopped(timeout: .seconds(5))
             socket.close()
         }
 

@@ -1,0 +1,30 @@
+import HyperFastCGI
+
+extension Application {
+    /// Stops serving gracefully and returns when every request has ended or the grace period
+    /// has passed.
+    ///
+    /// The server stops taking connections (`FastCGIServer.stop`): idle kept connections are
+    /// closed, connections queued on an inherited socket stay queued for the next instance.
+    /// Open streams are ended at once: each gets its `StreamingBody.farewell`, then the FastCGI
+    /// end of request, and its route's task is cancelled. Ordinary requests in flight get
+    /// `Configuration.shutdownGracePeriod` to finish; the listening socket is closed then.
+    public func shutDown(_ server: FastCGIServer, socket: ListeningSocket) {
+        let began = ContinuousClock.now
+        server.stop()
+        let endedStreams = streams.endAll()
+        logger.info(
+            "Hyper: stopped accepting; waiting for requests in flight",
+            metadata: [
+                "requests": "\(server.statistics.busy - endedStreams)", "streams ended": "\(endedStreams)",
+            ])
+        let finished = server.waitUntilStopped(timeout: configuration.shutdownGracePeriod)
+        if !finished {
+            logger.warning(
+                "Hyper: requests still in flight after the grace period are cut off",
+                metadata: ["requests": "\(server.statistics.busy)"])
+        }
+        socket.close()
+        logger.info("Hyper: stopped", metadata: ["ms": "\((ContinuousClock.now - began).milliseconds)"])
+    }
+}

@@ -1,0 +1,45 @@
+import Synchronization
+
+/// What the access log says of one response, filled in by the route's task and the request
+/// thread.
+final class ResponseRecord: Sendable {
+    private struct State {
+        var status = 0
+        var route: String?
+        var clientDisconnected = false
+        var stream: StreamRegistry.Entry?
+        var endedByServer = false
+    }
+
+    private let state = Mutex(State())
+
+    /// The status sent.
+    var status: Int {
+        get { state.withLock { $0.status } }
+        set { state.withLock { $0.status = newValue } }
+    }
+
+    /// The pattern of the route that answered, if one did.
+    var route: String? {
+        get { state.withLock { $0.route } }
+        set { state.withLock { $0.route = newValue } }
+    }
+
+    /// Whether the client went away before the response was complete.
+    var clientDisconnected: Bool {
+        get { state.withLock { $0.clientDisconnected } }
+        set { state.withLock { $0.clientDisconnected = newValue } }
+    }
+
+    /// The stream's registry entry, if the body was streamed.
+    var stream: StreamRegistry.Entry? {
+        get { state.withLock { $0.stream } }
+        set { state.withLock { $0.stream = newValue } }
+    }
+
+    /// Whether the server ended the stream (shutdown) rather than its route or its client.
+    var endedByServer: Bool {
+        get { state.withLock { $0.endedByServer } }
+        set { state.withLock { $0.endedByServer = newValue } }
+    }
+}

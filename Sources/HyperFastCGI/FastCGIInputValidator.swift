@@ -1,0 +1,175 @@
+/// Checks the bytes a FastCGI peer sends before libfcgi reads them, so that no input can crash
+/// the process (see `LibfcgiReadGate`).
+///
+/// Debian 12's libfcgi (2.4.2-2+deb12u1) trusts its peer in two places that abort the whole
+/// process: a name–value pair whose lengths overflow `nameLen + valueLen + 2` (an assertion in its
+/// `Malloc`), and an `FCGI_GET_VALUES` record naming more variables than its 64-byte reply buffer
+/// holds (a stack overflow). This state machine follows the record framing across reads and
+/// decodes every name–value length of `FCGI_PARAMS` and `FCGI_GET_VALUES` content, and refuses:
+/// a version other than 1, a begin-request body that is not 8 bytes, a name or value longer than
+/// `maximumLength`, more than `maximumParameterBytes` of parameters in one request, a
+/// `FCGI_GET_VALUES` record with more than `maximumValuesRequested` pairs, an
+/// `FCGI_ABORT_REQUEST` (reported as such, so the request ends as a client that left), and an end
+/// of input in the middle of a record. It keeps no bytes: memory stays constant whatever arrives.
+struct FastCGIInputValidator: Equatable {
+    /// Why the input was refused.
+    enum Violation: Error, Equatable, CustomStringConvertible {
+        case unsupportedVersion(UInt8)
+        case beginRequestLength(Int)
+        case nameOrValueTooLong(Int)
+        case parametersTooLarge(Int)
+        case tooManyValuesRequested(Int)
+        case abortedRequest(UInt16)
+        case truncatedRecord
+
+        var description: String {
+            switch self {
+            case .unsupportedVersion(let version): "HyperFastCGI: FastCGI version \(version) is not 1"
+            case .beginRequestLength(let length): "HyperFastCGI: a begin-request record of \(length) bytes, not 8"
+            case .nameOrValueTooLong(let length): "HyperFastCGI: a parameter name or value of \(length) bytes"
+            case .parametersTooLarge(let bytes): "HyperFastCGI: \(bytes) bytes of parameters in one request"
+            case .tooManyValuesRequested(let count): "HyperFastCGI: a get-values record asking for \(count) values"
+            case .abortedRequest(let id): "HyperFastCGI: the web server aborted request \(id)"
+            case .truncatedRecord: "HyperFastCGI: the connection ended inside a record"
+            }
+        }
+    }
+
+    /// Longest parameter name or value accepted (nginx sends a few KiB at most).
+    static let maximumLength = 1 << 20
+    /// Most bytes of parameters (names, values and lengths) one request may send.
+    static let maximumParameterBytes = 4 << 20
+    /// Most name–value pairs in one `FCGI_GET_VALUES` record (there are three variables to ask).
+    static let maximumValuesRequested = 3
+
+    private enum RecordType: UInt8 {
+        case beginRequest = 1
+        case abortRequest = 2
+        case params = 4
+        case getValues = 9
+    }
+
+    /// Where a name–value pair stream stands: reading a length (its bytes so far), or skipping
+    /// the name and value bytes of the pair just decoded.
+    private struct PairDecoder: Equatable {
+        var lengthBytes: [UInt8] = []
+        var lengths: [Int] = []
+        var bytesToSkip = 0
+        var pairs = 0
+        var totalBytes = 0
+
+        mutating func consume(_ byte: UInt8) throws(Violation) {
+            totalBytes += 1
+            if bytesToSkip > 0 {
+                bytesToSkip -= 1
+                return
+            }
+            lengthBytes.append(byte)
+            let isLong = lengthBytes[0] & 0x80 != 0
+            guard lengthBytes.count == (isLong ? 4 : 1) else { return }
+            let length =
+                isLong
+                ? Int(lengthBytes[0] & 0x7F) << 24 | Int(lengthBytes[1]) << 16 | Int(lengthBytes[2]) << 8
+                    | Int(lengthBytes[3])
+                : Int(lengthBytes[0])
+            lengthBytes.removeAll(keepingCapacity: true)
+            guard length <= FastCGIInputValidator.maximumLength else { throw .nameOrValueTooLong(length) }
+            lengths.append(length)
+            if lengths.count == 2 {
+                bytesToSkip = lengths[0] + lengths[1]
+                lengths.removeAll(keepingCapacity: true)
+                pairs += 1
+            }
+        }
+
+        /// Skips up to `count` name or value bytes at once; returns how many it took.
+        mutating func skip(upTo count: Int) -> Int {
+            let taken = min(count, bytesToSkip)
+            bytesToSkip -= taken
+            totalBytes += taken
+            return taken
+        }
+    }
+
+    private var header: [UInt8] = []
+    private var type: UInt8 = 0
+    private var requestID: UInt16 = 0
+    private var contentLeft = 0
+    private var paddingLeft = 0
+    /// The request the last begin-request record opened: its parameters are decoded.
+    private var currentRequestID: UInt16?
+    private var parameters = PairDecoder()
+    private var valuesRequested = PairDecoder()
+
+    /// Checks the next bytes the peer sent. After a violation the connection must be dropped.
+    mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(Violation) {
+        var index = 0
+        while index < bytes.count {
+            if contentLeft == 0 && paddingLeft == 0 {
+                header.append(bytes[index])
+                index += 1
+                if header.count == 8 { try beginRecord() }
+            } else if contentLeft > 0 {
+                let taken = try consumeContent(bytes, from: index)
+                index += taken
+                contentLeft -= taken
+            } else {
+                let taken = min(paddingLeft, bytes.count - index)
+                paddingLeft -= taken
+                index += taken
+            }
+        }
+    }
+
+    /// Checks that the input ended between two records.
+    func endOfInput() throws(Violation) {
+        guard header.isEmpty && contentLeft == 0 && paddingLeft == 0 else { throw .truncatedRecord }
+    }
+
+    private mutating func beginRecord() throws(Violation) {
+        defer { header.removeAll(keepingCapacity: true) }
+        guard header[0] == 1 else { throw .unsupportedVersion(header[0]) }
+        type = header[1]
+        requestID = UInt16(header[2]) << 8 | UInt16(header[3])
+        contentLeft = Int(header[4]) << 8 | Int(header[5])
+        paddingLeft = Int(header[6])
+        switch RecordType(rawValue: type) {
+        case .beginRequest:
+            guard contentLeft == 8 else { throw .beginRequestLength(contentLeft) }
+            currentRequestID = requestID
+            parameters = PairDecoder()
+        case .abortRequest where requestID == currentRequestID:
+            throw .abortedRequest(requestID)
+        case .getValues:
+            valuesRequested = PairDecoder()
+        default:
+            break
+        }
+    }
+
+    /// Takes the content bytes of the current record from `bytes[index...]`; returns how many.
+    private mutating func consumeContent(_ bytes: UnsafeRawBufferPointer, from index: Int) throws(Violation) -> Int {
+        let available = min(contentLeft, bytes.count - index)
+        let isParameters = type == RecordType.params.rawValue && requestID == currentRequestID && requestID != 0
+        let isValuesRequest = type == RecordType.getValues.rawValue && requestID == 0
+        guard isParameters || isValuesRequest else { return available }
+        var taken = 0
+        while taken < available {
+            if isParameters {
+                taken += parameters.skip(upTo: available - taken)
+                if taken < available { try parameters.consume(bytes[index + taken]) } else { break }
+                guard parameters.totalBytes <= Self.maximumParameterBytes else {
+                    throw .parametersTooLarge(parameters.totalBytes)
+                }
+            } else {
+                taken += valuesRequested.skip(upTo: available - taken)
+                if taken < available { try valuesRequested.consume(bytes[index + taken]) } else { break }
+                guard valuesRequested.pairs <= Self.maximumValuesRequested else {
+                    throw .tooManyValuesRequested(valuesRequested.pairs)
+                }
+            }
+            taken += 1
+        }
+        return available
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+
+/// Raw FastCGI records that nginx never sends, from `Fixtures/hostile-peer.py` straight to the
+/// app's socket: whatever arrives, the process keeps serving.
+@Suite("Hostile FastCGI peers", .serialized)
+struct HostilePeerTests {
+    /// What the peer saw: the records that came back (type, request id, content as hex), whether
+    /// the app closed the connection, and whether a normal request still worked afterwards.
+    private struct Outcome {
+        var records: [(type: Int, requestID: Int, content: String)]
+        var closed: Bool
+        var stdout: String
+        var largestRecord: Int
+        var stillServing: Bool
+        var json: [String: Any]
+    }
+
+    private func send(_ name: String, to demo: StandaloneDemo, scratch: ScratchDirectory) throws -> Outcome {
+        let script = ProjectPaths.root + "/Tests/HyperDemoTests/Fixtures/hostile-peer.py"
+        let peer = try ChildProcess(
+            "/usr/bin/env", ["python3", script, demo.socket, name], outputPath: scratch.file("\(name).json"),
+            errorPath: scratch.file("\(name).err"))
+        guard peer.waitForExit(within: .seconds(120)) == 0 else {
+            peer.stop()
+            throw TestSupportError("hostile-peer.py \(name) failed: \(peer.errors)")
+        }
+        let object = try JSONSerialization.jsonObject(with: Data(peer.output.utf8))
+        let json = try #require(object as? [String: Any])
+        let records = (json["records"] as? [[Any]] ?? []).map {
+            (type: $0[0] as? Int ?? -1, requestID: $0[1] as? Int ?? -1, content: $0[2] as? String ?? "")
+        }
+        return Outcome(
+            records: records, closed: json["closed"] as? Bool ?? false, stdout: json["stdout"] as? String ?? "",
+            largestRecord: json["largest_record"] as? Int ?? 0, stillServing: json["still_serving"] as? Bool ?? false,
+            json: json)
+    }
+
+    private func withDemo(_ body: (StandaloneDemo, ScratchDirectory) throws -> Void) throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let demo = try StandaloneDemo(scratch: scratch)
+        defer { demo.stop() }
+        try body(demo, scratch)
+        #expect(demo.process.isRunning, "the process survived: \(demo.log)")
+    }
+
+    @Test(
+        "input that aborts libfcgi itself is refused and the connection closed",
+        arguments: [
+            ("params-length-overflow", "a parameter name or value of 2147483646 bytes"),
+            ("get-values-overflow", "a get-values record asking for 4 values"),
+            ("version-2", "FastCGI version 2 is not 1"),
+        ])
+    func refusedInput(name: String, reason: String) throws {
+        try withDemo { demo, scratch in
+            let outcome = try send(name, to: demo, scratch: scratch)
+            #expect(outcome.records.isEmpty)
+            #expect(outcome.closed)
+            #expect(outcome.stillServing)
+            #expect(demo.log.contains("HyperFastCGI: refused a FastCGI peer"))
+            #expect(demo.log.contains(reason))
+        }
+    }
+
+    @Test("a begin-request followed by end-of-file runs no handler")
+    func beginThenEndOfFile() throws {
+        try withDemo { demo, scratch in
+            let outcome = try send("begin-then-eof", to: demo, scratch: scratch)
+            #expect(outcome.records.isEmpty && outcome.closed && outcome.stillServing)
+            #expect(!demo.log.contains("Hyper: bad request"))
+        }
+    }
+
+    @Test("an abort-request during the body ends the request as a client that left, with no 400")
+    func abortDuringBody() throws {
+        try withDemo { demo, scratch in
+            let outcome = try send("abort-during-body", to: demo, scratch: scratch)
+            #expect(outcome.stdout == "")
+            #expect(outcome.records.last?.type == 3, "the request still ends with FCGI_END_REQUEST")
+            #expect(outcome.stillServing)
+            #expect(demo.log.contains("Hyper: the web server aborted a request"))
+            #expect(!demo.log.contains("Hyper: bad request"))
+        }
+    }
+
+    @Test("a get-values record asking for the three variables is answered, then the request served")
+    func getValues() throws {
+        try withDemo { demo, scratch in
+            let outcome = try send("get-values-three", to: demo, scratch: scratch)
+            let reply = try #require(outcome.records.first)
+            #expect(reply.type == 10 && reply.requestID == 0)
+            // FCGI_MAX_CONNS=1, FCGI_MAX_REQS=1, FCGI_MPXS_CONNS=0 as name-value pairs.
+            let expected = [("FCGI_MAX_CONNS", "1"), ("FCGI_MAX_REQS", "1"), ("FCGI_MPXS_CONNS", "0")]
+                .map { name, value in
+                    [UInt8(name.utf8.count), UInt8(value.utf8.count)] + Array(name.utf8) + Array(value.utf8)
+                }
+                .joined().map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+                .joined()
+            #expect(reply.content == expected)
+            #expect(outcome.stdout.hasSuffix("\r\n\r\nHello, world!"))
+        }
+    }
+
+    @Test("an unknown management record type is answered with FCGI_UNKNOWN_TYPE naming it")
+    func unknownType() throws {
+        try withDemo { demo, scratch in
+            let outcome = try send("unknown-type", to: demo, scratch: scratch)
+            #expect(outcome.records.count == 1)
+            #expect(outcome.records.first?.type == 11 && outcome.records.first?.requestID == 0)
+            #expect(outcome.records.first?.content == "6300000000000000", "type 99, then 7 reserved bytes")
+            #expect(outcome.stillServing)
+        }
+    }
+
+    @Test("an unknown role gets no handler, and the connection is closed")
+    func unknownRole() throws {
+        try withDemo { demo, scratch in
+            let outcome = try send("unknown-role", to: demo, scratch: scratch)
+            #expect(outcome.records.isEmpty && outcome.closed && outcome.stillServing)
+        }
+    }
+
+    @Test("a second begin-request on a busy connection gets FCGI_CANT_MPX_CONN; the first is served")
+    func secondBeginOnBusyConnection() throws {
+        try withDemo { demo, scratch in
+            let outcome = try send("second-begin-busy", to: demo, scratch: scratch)
+            let refusal = try #require(outcome.records.first)
+            #expect(refusal.type == 3 && refusal.requestID == 2)
+            #expect(refusal.content == "0000000001000000", "app status 0, protocol status 1 (CANT_MPX_CONN)")
+            #expect(outcome.stdout.hasSuffix("\r\n\r\nHello, world!"))
+            #expect(outcome.stillServing)
+        }
+    }
+
+    @Test("name and value lengths on both sides of the one-byte limit (127, 128) are read", arguments: [127, 128])
+    func lengthBoundary(length: Int) throws {
+        try withDemo { demo, scratch in
+            let outcome = try send("length-\(length)", to: demo, scratch: scratch)
+            #expect(outcome.stdout.hasPrefix("Status: 200 OK\r\n"))
+            #expect(outcome.stdout.hasSuffix("\r\n\r\nHello, world!"))
+        }
+    }
+
+    @Test("a 66000-byte response is split into records of at most 65535 bytes")
+    func largeResponse() throws {
+        try withDemo { demo, scratch in
+            let outcome = try send("big-response", to: demo, scratch: scratch)
+            let body = try #require(outcome.stdout.range(of: "\r\n\r\n").map { outcome.stdout[$0.upperBound...] })
+            #expect(body.utf8.count == 66000)
+            #expect(body.hasPrefix("slept 0 ms\n....") && body.hasSuffix("...."))
+            #expect(outcome.records.filter { $0.type == 6 }.count > 2)
+            #expect(outcome.largestRecord <= 65535)
+        }
+    }
+
+    @Test("a request cut short at any byte runs no route; cut inside the body it gets a 400")
+    func truncationAtEveryStage() throws {
+        try withDemo { demo, scratch in
+            let outcome = try send("truncations", to: demo, scratch: scratch)
+            let prefixes = try #require(outcome.json["prefixes"] as? Int)
+            let insideBody = try #require(outcome.json["cut_inside_body"] as? Int)
+            let statuses = try #require(outcome.json["statuses"] as? [String])
+            #expect(prefixes > 80)
+            #expect(statuses.count == insideBody)
+            #expect(statuses.allSatisfy { $0 == "Status: 400 Bad Request" })
+            #expect(outcome.stillServing)
+            let served = demo.log.split(separator: "\n").filter { $0.contains("route=/hello status=200") }
+            #expect(served.count == 1, "only the request after the prefixes reached the route")
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+/// `hyper-demo` alone on a unix socket in a scratch directory, for tests that pair it with their
+/// own nginx or signal it directly (`DemoServer` bundles both). Its log is in `log`.
+final class StandaloneDemo {
+    let process: ChildProcess
+    let socket: String
+
+    init(scratch: ScratchDirectory, arguments: [String] = []) throws {
+        socket = scratch.file("hyper.sock")
+        process = try ChildProcess(
+            try ProjectPaths.demoBinary(), ["--socket", socket] + arguments,
+            outputPath: scratch.file("demo.out"), errorPath: scratch.file("demo.log"))
+        // The socket file appears once it listens; connections made from then on are queued.
+        guard eventually(within: .seconds(10), { FileManager.default.fileExists(atPath: socket) }) else {
+            process.stop()
+            throw TestSupportError("hyper-demo did not start: \(process.errors)")
+        }
+    }
+
+    /// How many sockets the process has open: the listening one and its connections.
+    var socketCount: Int {
+        let folder = "/proc/\(process.pid)/fd"
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return entries.filter {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: folder + "/" + $0))?.hasPrefix("socket:")
+                == true
+        }.count
+    }
+
+    /// The demo's log (swift-log writes to standard error).
+    var log: String { process.errors }
+
+    func stop() {
+        process.stop()
+    }
+}
