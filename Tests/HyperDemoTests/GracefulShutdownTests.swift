@@ -2,10 +2,17 @@ import Foundation
 import Testing
 
 /// SIGTERM through a real nginx: requests in flight finish, streams end cleanly, exit status 0.
+///
+/// Each test starts its own nginx and app and loads the machine in bursts: it holds MachineLock,
+/// so it never runs beside the latency tests.
 @Suite("Graceful shutdown", .serialized)
 struct GracefulShutdownTests {
     @Test("SIGTERM lets an ordinary request finish, ends a stream with its farewell and exits 0")
     func sigtermDrainsRequestsAndEndsStreams() async throws {
+        try await MachineLock.exclusively { try await sigtermDrainsRequestsAndEndsStreamsExclusively() }
+    }
+
+    private func sigtermDrainsRequestsAndEndsStreamsExclusively() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let demo = try StandaloneDemo(scratch: scratch, arguments: ["--grace", "5"])
@@ -47,6 +54,10 @@ struct GracefulShutdownTests {
 
     @Test("on SIGTERM the connections nginx keeps open but is not using are closed at once")
     func idleKeptConnectionsAreClosed() async throws {
+        try await MachineLock.exclusively { try await idleKeptConnectionsAreClosedExclusively() }
+    }
+
+    private func idleKeptConnectionsAreClosedExclusively() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let demo = try StandaloneDemo(scratch: scratch, arguments: ["--grace", "5"])
@@ -79,6 +90,10 @@ struct GracefulShutdownTests {
 
     @Test("the grace period cuts off a request that takes too long, and the exit status is still 0")
     func gracePeriodBoundsTheStop() async throws {
+        try await MachineLock.exclusively { try await gracePeriodBoundsTheStopExclusively() }
+    }
+
+    private func gracePeriodBoundsTheStopExclusively() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let demo = try StandaloneDemo(scratch: scratch, arguments: ["--grace", "0.5"])
@@ -104,6 +119,10 @@ struct GracefulShutdownTests {
 
     @Test("requests queued on the socket when SIGTERM arrives are still served")
     func queuedConnectionsAreDrained() async throws {
+        try await MachineLock.exclusively { try await queuedConnectionsAreDrainedExclusively() }
+    }
+
+    private func queuedConnectionsAreDrainedExclusively() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         // Two request threads: the third request waits in the socket's backlog.

@@ -19,7 +19,7 @@ struct HostilePeerTests {
     private func send(_ name: String, to demo: StandaloneDemo, scratch: ScratchDirectory) throws -> Outcome {
         let script = ProjectPaths.root + "/Tests/HyperDemoTests/Fixtures/hostile-peer.py"
         let peer = try ChildProcess(
-            "/usr/bin/env", ["python3", script, demo.socket, name], outputPath: scratch.file("\(name).json"),
+            "/usr/bin/python3", [script, demo.socket, name], outputPath: scratch.file("\(name).json"),
             errorPath: scratch.file("\(name).err"))
         guard peer.waitForExit(within: .seconds(120)) == 0 else {
             peer.stop()
@@ -36,13 +36,17 @@ struct HostilePeerTests {
             json: json)
     }
 
-    private func withDemo(_ body: (StandaloneDemo, ScratchDirectory) throws -> Void) throws {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let demo = try StandaloneDemo(scratch: scratch)
-        defer { demo.stop() }
-        try body(demo, scratch)
-        #expect(demo.process.isRunning, "the process survived: \(demo.log)")
+    /// Runs `body` against a fresh demo, never beside the latency tests: each case starts
+    /// processes and opens connections in bursts.
+    private func withDemo(_ body: (StandaloneDemo, ScratchDirectory) throws -> Void) async throws {
+        try await MachineLock.exclusively {
+            let scratch = try ScratchDirectory()
+            defer { scratch.remove() }
+            let demo = try StandaloneDemo(scratch: scratch)
+            defer { demo.stop() }
+            try body(demo, scratch)
+            #expect(demo.process.isRunning, "the process survived: \(demo.log)")
+        }
     }
 
     @Test(
@@ -52,8 +56,8 @@ struct HostilePeerTests {
             ("get-values-overflow", "a get-values record asking for 4 values"),
             ("version-2", "FastCGI version 2 is not 1"),
         ])
-    func refusedInput(name: String, reason: String) throws {
-        try withDemo { demo, scratch in
+    func refusedInput(name: String, reason: String) async throws {
+        try await withDemo { demo, scratch in
             let outcome = try send(name, to: demo, scratch: scratch)
             #expect(outcome.records.isEmpty)
             #expect(outcome.closed)
@@ -64,8 +68,8 @@ struct HostilePeerTests {
     }
 
     @Test("a begin-request followed by end-of-file runs no handler")
-    func beginThenEndOfFile() throws {
-        try withDemo { demo, scratch in
+    func beginThenEndOfFile() async throws {
+        try await withDemo { demo, scratch in
             let outcome = try send("begin-then-eof", to: demo, scratch: scratch)
             #expect(outcome.records.isEmpty && outcome.closed && outcome.stillServing)
             #expect(!demo.log.contains("Hyper: bad request"))
@@ -73,8 +77,8 @@ struct HostilePeerTests {
     }
 
     @Test("an abort-request during the body ends the request as a client that left, with no 400")
-    func abortDuringBody() throws {
-        try withDemo { demo, scratch in
+    func abortDuringBody() async throws {
+        try await withDemo { demo, scratch in
             let outcome = try send("abort-during-body", to: demo, scratch: scratch)
             #expect(outcome.stdout == "")
             #expect(outcome.records.last?.type == 3, "the request still ends with FCGI_END_REQUEST")
@@ -85,8 +89,8 @@ struct HostilePeerTests {
     }
 
     @Test("a get-values record asking for the three variables is answered, then the request served")
-    func getValues() throws {
-        try withDemo { demo, scratch in
+    func getValues() async throws {
+        try await withDemo { demo, scratch in
             let outcome = try send("get-values-three", to: demo, scratch: scratch)
             let reply = try #require(outcome.records.first)
             #expect(reply.type == 10 && reply.requestID == 0)
@@ -103,8 +107,8 @@ struct HostilePeerTests {
     }
 
     @Test("an unknown management record type is answered with FCGI_UNKNOWN_TYPE naming it")
-    func unknownType() throws {
-        try withDemo { demo, scratch in
+    func unknownType() async throws {
+        try await withDemo { demo, scratch in
             let outcome = try send("unknown-type", to: demo, scratch: scratch)
             #expect(outcome.records.count == 1)
             #expect(outcome.records.first?.type == 11 && outcome.records.first?.requestID == 0)
@@ -114,16 +118,16 @@ struct HostilePeerTests {
     }
 
     @Test("an unknown role gets no handler, and the connection is closed")
-    func unknownRole() throws {
-        try withDemo { demo, scratch in
+    func unknownRole() async throws {
+        try await withDemo { demo, scratch in
             let outcome = try send("unknown-role", to: demo, scratch: scratch)
             #expect(outcome.records.isEmpty && outcome.closed && outcome.stillServing)
         }
     }
 
     @Test("a second begin-request on a busy connection gets FCGI_CANT_MPX_CONN; the first is served")
-    func secondBeginOnBusyConnection() throws {
-        try withDemo { demo, scratch in
+    func secondBeginOnBusyConnection() async throws {
+        try await withDemo { demo, scratch in
             let outcome = try send("second-begin-busy", to: demo, scratch: scratch)
             let refusal = try #require(outcome.records.first)
             #expect(refusal.type == 3 && refusal.requestID == 2)
@@ -134,8 +138,8 @@ struct HostilePeerTests {
     }
 
     @Test("name and value lengths on both sides of the one-byte limit (127, 128) are read", arguments: [127, 128])
-    func lengthBoundary(length: Int) throws {
-        try withDemo { demo, scratch in
+    func lengthBoundary(length: Int) async throws {
+        try await withDemo { demo, scratch in
             let outcome = try send("length-\(length)", to: demo, scratch: scratch)
             #expect(outcome.stdout.hasPrefix("Status: 200 OK\r\n"))
             #expect(outcome.stdout.hasSuffix("\r\n\r\nHello, world!"))
@@ -143,8 +147,8 @@ struct HostilePeerTests {
     }
 
     @Test("a 66000-byte response is split into records of at most 65535 bytes")
-    func largeResponse() throws {
-        try withDemo { demo, scratch in
+    func largeResponse() async throws {
+        try await withDemo { demo, scratch in
             let outcome = try send("big-response", to: demo, scratch: scratch)
             let body = try #require(outcome.stdout.range(of: "\r\n\r\n").map { outcome.stdout[$0.upperBound...] })
             #expect(body.utf8.count == 66000)
@@ -155,8 +159,8 @@ struct HostilePeerTests {
     }
 
     @Test("a request cut short at any byte runs no route; cut inside the body it gets a 400")
-    func truncationAtEveryStage() throws {
-        try withDemo { demo, scratch in
+    func truncationAtEveryStage() async throws {
+        try await withDemo { demo, scratch in
             let outcome = try send("truncations", to: demo, scratch: scratch)
             let prefixes = try #require(outcome.json["prefixes"] as? Int)
             let insideBody = try #require(outcome.json["cut_inside_body"] as? Int)

@@ -2,6 +2,9 @@ import Foundation
 import Testing
 
 /// What an operator sees: the access log, the slow-request log and the status page.
+///
+/// Each test starts its own nginx and app and loads the machine in bursts: it holds MachineLock,
+/// so it never runs beside the latency tests.
 @Suite("Observability", .serialized)
 struct ObservabilityTests {
     /// The status page's JSON, decoded for the assertions.
@@ -30,6 +33,10 @@ struct ObservabilityTests {
 
     @Test("the status page lists open streams, counts slow requests and speaks JSON and Prometheus")
     func statusPage() async throws {
+        try await MachineLock.exclusively { try await statusPageExclusively() }
+    }
+
+    private func statusPageExclusively() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let demo = try StandaloneDemo(scratch: scratch, arguments: ["--slow-request", "0.2", "--max-threads", "64"])
@@ -93,6 +100,10 @@ struct ObservabilityTests {
 
     @Test("--log-level warning keeps access lines out of the log but not slow requests")
     func logLevel() async throws {
+        try await MachineLock.exclusively { try await logLevelExclusively() }
+    }
+
+    private func logLevelExclusively() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let demo = try StandaloneDemo(scratch: scratch, arguments: ["--log-level", "warning", "--slow-request", "0.1"])
@@ -107,6 +118,10 @@ struct ObservabilityTests {
 
     @Test("the production site passes requests and streams, and shows the status page to 127.0.0.1 only")
     func productionSite() async throws {
+        try await MachineLock.exclusively { try await productionSiteExclusively() }
+    }
+
+    private func productionSiteExclusively() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let demo = try StandaloneDemo(scratch: scratch)

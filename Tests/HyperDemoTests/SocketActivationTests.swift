@@ -3,10 +3,18 @@ import Testing
 
 /// hyper-demo on a socket handed over as systemd does (LISTEN_FDS or descriptor 0), reporting
 /// to a real NOTIFY_SOCKET, behind a real nginx.
+///
+/// Each test starts its own nginx and app and loads the machine in bursts: it holds MachineLock,
+/// so it never runs beside the latency tests.
 @Suite("Socket activation", .serialized)
 struct SocketActivationTests {
     @Test("LISTEN_FDS: READY/STATUS/STOPPING reach NOTIFY_SOCKET, and a restart under load loses no request")
     func restartUnderLoadLosesNothing() async throws {
+        // Hundreds of requests and two instances: never beside the latency tests.
+        try await MachineLock.exclusively { try await restartUnderLoad() }
+    }
+
+    private func restartUnderLoad() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let activator = try SocketActivator(
@@ -60,6 +68,10 @@ struct SocketActivationTests {
 
     @Test("a request queued on the socket while no instance runs is served by the next instance")
     func queuedRequestSurvivesADownService() async throws {
+        try await MachineLock.exclusively { try await queuedRequestSurvivesADownServiceExclusively() }
+    }
+
+    private func queuedRequestSurvivesADownServiceExclusively() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let activator = try SocketActivator(scratch: scratch, mode: .listenFDs, notifySocket: nil)
@@ -85,6 +97,10 @@ struct SocketActivationTests {
 
     @Test("descriptor 0 (StandardInput=socket) with an abstract NOTIFY_SOCKET")
     func standardInputSocketAndAbstractNotifySocket() async throws {
+        try await MachineLock.exclusively { try await standardInputSocketAndAbstractNotifySocketExclusively() }
+    }
+
+    private func standardInputSocketAndAbstractNotifySocketExclusively() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let name = "@hyper-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"

@@ -18,7 +18,7 @@ final class SocketActivator {
         var options = [script, "--socket", socket, "--mode", mode.rawValue]
         if let notifySocket { options += ["--notify", notifySocket] }
         process = try ChildProcess(
-            "/usr/bin/env", ["python3"] + options + ["--", try ProjectPaths.demoBinary()] + arguments,
+            "/usr/bin/python3", options + ["--", try ProjectPaths.demoBinary()] + arguments,
             outputPath: scratch.file("activator.out"), errorPath: scratch.file("activator.err"), keepsInputOpen: true)
         guard eventually(within: .seconds(10), { process.output.contains("ready\n") }) else {
             process.stop()
