@@ -113,11 +113,6 @@ public final class FastCGIServer: Sendable {
         stopSignal.raise()
     }
 
-    /// Whether `stop` has been called.
-    public var isStopping: Bool {
-        stopSignal.isRaised
-    }
-
     /// Blocks until every request thread has left or `timeout` has passed; returns whether all
     /// have. Meant for shutdown, after `stop`.
     @discardableResult
