@@ -19,7 +19,8 @@ struct GracefulShutdownTests {
         defer { demo.stop() }
         let nginx = try PrivateNginx(scratch: scratch, port: try DemoServer.freePort(), socket: demo.socket)
         defer { nginx.stop() }
-        for _ in 0..<3 { #expect(try await Curl.run(["--silent", nginx.url("/hello")]).body == "Hello, world!") }  // kept connections
+        // Connections nginx keeps open, idle when the stop comes.
+        for _ in 0..<3 { #expect(try await Curl.run(["--silent", nginx.url("/hello")]).body == "Hello, world!") }
 
         let slow = try Curl.start(
             ["--write-out", "%{http_code}", nginx.url("/slow?ms=1500")], outputPath: scratch.file("slow.out"),
