@@ -18,11 +18,23 @@ public enum DescriptorLimit {
         return Int(clamping: limit.rlim_cur)
     }
 
-    /// How many request threads fit in `limit` descriptors: each holds two (its connection and
-    /// its wake-up descriptor), and a reserve stays free for the runtime (libdispatch traps when
-    /// it cannot open a descriptor), logs and the app's own files.
-    public static func threadCapacity(within limit: Int) -> Int {
-        let reserve = min(limit / 2, max(32, limit / 32))
-        return max(1, (limit - reserve) / 2)
+    /// How many request threads fit in `limit` descriptors beside the `alreadyOpen` ones: each
+    /// holds two (its connection and its wake-up descriptor), and a reserve stays free for the
+    /// runtime (libdispatch traps when it cannot open a descriptor), logs and the app's files.
+    public static func threadCapacity(within limit: Int, alreadyOpen: Int = openCount()) -> Int {
+        let available = limit - alreadyOpen
+        let reserve = min(available / 2, max(32, limit / 32))
+        return max(1, (available - reserve) / 2)
+    }
+
+    /// How many descriptors the process has open now (inherited ones included).
+    public static func openCount() -> Int {
+        guard let folder = opendir("/proc/self/fd") else { return 0 }
+        defer { closedir(folder) }
+        var count = -1  // the folder's own descriptor
+        while let entry = readdir(folder) {
+            if entry.pointee.d_name.0 != UInt8(ascii: ".") { count += 1 }
+        }
+        return max(0, count)
     }
 }

@@ -80,3 +80,23 @@ struct ListeningSocketTests {
         }
     }
 }
+
+@Suite("Descriptor limit")
+struct DescriptorLimitTests {
+    @Test("openCount sees a descriptor opened and closed")
+    func openCount() {
+        let before = DescriptorLimit.openCount()
+        let extra = dup(1)
+        #expect(DescriptorLimit.openCount() == before + 1)
+        close(extra)
+        #expect(DescriptorLimit.openCount() == before)
+    }
+
+    @Test("thread capacity leaves the open descriptors and a reserve out, two descriptors a thread")
+    func capacity() {
+        #expect(DescriptorLimit.threadCapacity(within: 64, alreadyOpen: 0) == 16)
+        #expect(DescriptorLimit.threadCapacity(within: 64, alreadyOpen: 10) == 13)
+        #expect(DescriptorLimit.threadCapacity(within: 20_000, alreadyOpen: 12) == 9681)
+        #expect(DescriptorLimit.threadCapacity(within: 8, alreadyOpen: 8) == 1)
+    }
+}

@@ -142,7 +142,9 @@ final class DemoServer: Sendable {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw DemoServerError.exited("the demo did not answer within 15 s; app log: \(appLog)")
+        let nginxLog = (try? String(contentsOfFile: prefix + "/error.log", encoding: .utf8)) ?? ""
+        throw DemoServerError.exited(
+            "the demo did not answer within 15 s; app log: \(appLog)\nnginx error log: \(nginxLog.suffix(3000))")
     }
 
     private static func makeTemporaryDirectory() throws -> String {
@@ -153,7 +155,7 @@ final class DemoServer: Sendable {
 
     /// A port of 127.0.0.1 that was free a moment ago.
     static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

@@ -71,6 +71,16 @@ final class PrivateNginx {
         (try? String(contentsOfFile: prefix + "/error.log", encoding: .utf8)) ?? ""
     }
 
+    /// The error log's `[error]` lines, less one that no client sees: nginx sent a request on a
+    /// kept connection at the moment the stopping app closed it, and retried it on a new
+    /// connection (nginx does so for a connection it took from its keepalive cache).
+    var clientVisibleErrors: [Substring] {
+        errorLog.split(separator: "\n").filter {
+            $0.contains("[error]")
+                && !$0.contains("upstream prematurely closed connection while reading response header")
+        }
+    }
+
     /// The URL of `path` on this nginx.
     func url(_ path: String) -> String {
         "http://127.0.0.1:\(port)\(path)"
@@ -81,7 +91,7 @@ final class PrivateNginx {
     }
 
     private static func accepts(port: Int) -> Bool {
-        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         defer { close(probe) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
