@@ -47,7 +47,7 @@ class Processes:
                 process.wait()
 
 
-def nginx_config(prefix, ports, keepalive_connections):
+def nginx_config(prefix, ports, keepalive_connections, workers):
     """One nginx: the ceiling, and each backend with and without kept connections."""
     upstreams, servers = [], []
     servers.append(f"server {{ listen 127.0.0.1:{ports['ceiling']}; access_log off;"
@@ -64,7 +64,7 @@ def nginx_config(prefix, ports, keepalive_connections):
                 f" fastcgi_pass {backend}_{variant}; fastcgi_keep_conn {keep}; fastcgi_read_timeout 1h; }} }}")
     return f"""
 daemon off;
-worker_processes 2;
+worker_processes {workers};
 pid {prefix}/nginx.pid;
 error_log {prefix}/nginx-error.log warn;
 worker_rlimit_nofile 65536;
@@ -114,6 +114,7 @@ def page_benchmark(ports, args):
     def measure(name, key, path, backend=None, keep=None):
         url = f"http://127.0.0.1:{ports[key]}{path}"
         wait_for(url)
+        wrk(url, 2, args.connections, args.threads)  # warm up: thread pools, kept connections, caches
         result = wrk(url, args.duration, args.connections, args.threads)
         result.update({"name": name, "backend": backend, "keep_conn": keep, "path": path})
         rows.append(result)
@@ -182,7 +183,7 @@ def main():
     log = open(os.path.join(prefix, "processes.log"), "w")
     try:
         with open(os.path.join(prefix, "nginx.conf"), "w") as config:
-            config.write(nginx_config(prefix, ports, keepalive_connections=64))
+            config.write(nginx_config(prefix, ports, keepalive_connections=64, workers=1))
         with open(os.path.join(ROOT, "Benchmarks/php/php-fpm.conf")) as template:
             php_config = template.read().replace("@PREFIX@", prefix)
         with open(os.path.join(prefix, "php-fpm.conf"), "w") as config:
@@ -190,7 +191,7 @@ def main():
         processes.start(["php-fpm8.2", "--nodaemonize", "--fpm-config", os.path.join(prefix, "php-fpm.conf")], log)
         processes.start([args.bare, os.path.join(prefix, "bare.sock"), "64"], log)
         hyper = processes.start([args.demo, "--socket", os.path.join(prefix, "hyper.sock"), "--log-level", "warning"], log)
-        processes.start(["nginx", "-p", prefix, "-c", os.path.join(prefix, "nginx.conf"),
+        nginx = processes.start(["nginx", "-p", prefix, "-c", os.path.join(prefix, "nginx.conf"),
                          "-e", os.path.join(prefix, "nginx-error.log")], log)
         results = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cores": os.cpu_count()}
         results["render"] = render_benchmark(args.render, prefix)
@@ -201,6 +202,12 @@ def main():
         if not args.skip_streams:
             print("\nstreams: hyper-demo through nginx with fastcgi_keep_conn on", flush=True)
             counts = [int(count) for count in args.streams.split(",")]
+            # Two workers for the streams: one worker would need two descriptors a stream, more
+            # than a process may hold here for 10,000 streams.
+            with open(os.path.join(prefix, "nginx.conf"), "w") as config:
+                config.write(nginx_config(prefix, ports, keepalive_connections=64, workers=2))
+            nginx.send_signal(signal.SIGHUP)
+            time.sleep(2)
             wait_for(f"http://127.0.0.1:{ports['hyper_keep']}/hello")
             results["streams"] = streams.run(ports["hyper_keep"], hyper.pid, counts, args.hold, publishes=5, trials=200)
         os.makedirs(os.path.dirname(args.output), exist_ok=True)
