@@ -125,18 +125,10 @@ extension Application {
     /// Runs the route on a task and writes its response into `channel`.
     private func produceResponse(to request: Request, into channel: ResponseChannel, record: ResponseRecord) async {
         defer { channel.finish() }
-        let response: Response
-        switch router.match(method: request.method, path: request.path) {
-        case .notFound:
-            response = statusResponse(for: request) ?? HTTPError(.notFound).response(for: request)
-        case .methodNotAllowed(let allowed):
-            response = methodNotAllowed(allowed, request: request)
-        case .found(let handler, let parameters, let pattern):
-            record.route = pattern.description
-            var routed = request
-            routed.pathParameters = parameters
-            response = await self.response(for: routed, from: handler)
-        }
+        let response = await routedResponse(
+            to: request,
+            notFound: { statusResponse(for: request) ?? HTTPError(.notFound).response(for: request) },
+            matched: { record.route = $0.description })
         let isHead = request.method == .head
         let head = encodeHead(of: response, record: record)
         do {

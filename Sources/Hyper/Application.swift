@@ -72,12 +72,21 @@ public final class Application: Sendable {
     /// Answers `request` in process, without FastCGI: routing, the route, and error pages.
     /// The request's `path` must already be normalised.
     public func response(for request: Request) async -> Response {
+        await routedResponse(to: request, notFound: { HTTPError(.notFound).response(for: request) })
+    }
+
+    /// Routes `request` and runs the route it matches: `notFound` answers an unknown path, and
+    /// `matched` hears the pattern of the route that runs.
+    func routedResponse(
+        to request: Request, notFound: () -> Response, matched: (PathPattern) -> Void = { _ in }
+    ) async -> Response {
         switch router.match(method: request.method, path: request.path) {
         case .notFound:
-            return HTTPError(.notFound).response(for: request)
+            return notFound()
         case .methodNotAllowed(let allowed):
             return methodNotAllowed(allowed, request: request)
-        case .found(let handler, let parameters, _):
+        case .found(let handler, let parameters, let pattern):
+            matched(pattern)
             var request = request
             request.pathParameters = parameters
             return await response(for: request, from: handler)
