@@ -165,6 +165,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--demo", default=os.path.join(ROOT, ".build/release/hyper-demo"))
     parser.add_argument("--bare", default=os.path.join(ROOT, ".build/bench/bare-libfcgi"))
+    parser.add_argument("--sse-client", default=os.path.join(ROOT, ".build/bench/sse-client"))
     parser.add_argument("--render", default=os.path.join(ROOT, "Benchmarks/Render/.build/release"))
     parser.add_argument("--skip-pages", action="store_true", help="leave out the page benchmark")
     parser.add_argument("--skip-streams", action="store_true", help="leave out the stream benchmarks")
@@ -209,7 +210,8 @@ def main():
             nginx.send_signal(signal.SIGHUP)
             time.sleep(2)
             wait_for(f"http://127.0.0.1:{ports['hyper_keep']}/hello")
-            results["streams"] = streams.run(ports["hyper_keep"], hyper.pid, counts, args.hold, publishes=5, trials=200)
+            results["streams"] = streams.run(args.sse_client, ports["hyper_keep"], hyper.pid, counts, args.hold,
+                                             publishes=5, trials=200)
         os.makedirs(os.path.dirname(args.output), exist_ok=True)
         with open(args.output, "w") as output:
             json.dump(results, output, indent=2)

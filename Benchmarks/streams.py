@@ -1,20 +1,14 @@
 """Stream benchmarks for bench.py: streams held, hub fan-out and disconnect-to-cancel, all
-through nginx on 127.0.0.1, with an asyncio client in this process. Every phase is bounded in
-time and count and closes what it opened."""
+through nginx on 127.0.0.1. Held streams and fan-out use Benchmarks/sse-client (C, epoll, one
+thread: an asyncio client could not read 10,000 streams on time and measured itself); the
+disconnect trials, one stream at a time, use asyncio here. Every phase is bounded in time and
+count and closes what it opened."""
 import asyncio
 import json
-import re
-import resource
-import statistics
+import subprocess
 import time
 import urllib.parse
 import urllib.request
-
-
-def raise_descriptor_limit():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return hard
 
 
 def percentile(values, fraction):
@@ -47,137 +41,90 @@ class EventStream:
         while (await self.reader.readline()) not in (b"\r\n", b""):
             pass
 
-    async def events(self):
-        """Yields (arrival time, event name, data) for each event."""
-        name, data = None, []
-        while True:
-            line = await self.reader.readline()
-            if not line:
-                return
-            line = line.rstrip(b"\r\n").decode()
-            if line == "":
-                if data:
-                    yield time.time(), name, "\n".join(data)
-                name, data = None, []
-            elif line.startswith("event: "):
-                name = line[7:]
-            elif line.startswith("data: "):
-                data.append(line[6:])
-
     def close(self):
         if self.writer:
             self.writer.transport.abort()
 
 
-async def open_all(port, paths, rate):
-    """Opens streams at `rate` per second; returns those that opened and the failure count."""
-    streams, failures = [], 0
-    async def one(path):
-        nonlocal failures
-        stream = EventStream(port, path)
-        try:
-            await asyncio.wait_for(stream.open(), 30)
-            streams.append(stream)
-        except (OSError, RuntimeError, asyncio.TimeoutError):
-            failures += 1
-            stream.close()
-    pending = []
-    for index, path in enumerate(paths):
-        pending.append(asyncio.create_task(one(path)))
-        if index % 100 == 99:
-            await asyncio.sleep(100 / rate)
-    await asyncio.gather(*pending)
-    return streams, failures
+class Client:
+    """Benchmarks/sse-client holding `count` streams of `path` (its header comment has the
+    protocol): it prints `ready` once they are open and `end` when it has measured, with the
+    streams still open so the backend can be sampled; closing its stdin lets it close them and
+    print its figures as JSON. It bounds itself in time; the context closes it whatever happens."""
+
+    def __init__(self, binary, mode, port, path, count, budget, rate=2000, connect_timeout=30, **options):
+        """`budget`: seconds the client may run once its streams are open (opening them takes
+        count / rate seconds and up to connect_timeout more)."""
+        command = [binary, mode, "--port", str(port), "--path", path, "--streams", str(count), "--rate", str(rate),
+                   "--connect-timeout", str(connect_timeout), "--limit", str(count / rate + connect_timeout + budget)]
+        for name, value in options.items():
+            command += [f"--{name.replace('_', '-')}", str(value)]
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exception):
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.process.stdin.close()
+        self.process.stdout.close()
+
+    def expect(self, word):
+        line = self.process.stdout.readline().strip()
+        if line != word:
+            raise RuntimeError(f"sse-client said {line!r}, not {word!r} (exit {self.process.poll()})")
+
+    def tell(self, line):
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+
+    def figures(self):
+        self.process.stdin.close()
+        return json.loads(self.process.stdout.readline())
 
 
-async def hold_streams(port, count, seconds, app_pid, every_ms=1000, rate=2000):
+def hold_streams(client, port, count, seconds, app_pid, every_ms=1000):
     """N streams of /sse?every_ms=1000 held for `seconds`: ticks received against ticks due, and
-    each tick's lateness against its stream's schedule. A stream's start is estimated as its
-    earliest arrival minus tick × interval, so lateness is measured from the best case seen."""
-    streams, failures = await open_all(port, [f"/sse?every_ms={every_ms}"] * count, rate)
-    arrivals = [[] for _ in streams]  # (tick, arrival) per stream
-    interval = every_ms / 1000
-
-    async def read(index, stream):
-        async for arrival, _, data in stream.events():
-            arrivals[index].append((int(data.split()[1]), arrival))
-
-    readers = [asyncio.create_task(read(index, stream)) for index, stream in enumerate(streams)]
-    await asyncio.sleep(seconds)
-    deadline = time.time() - 0.5  # ticks scheduled before this had half a second to arrive
-    rss, threads = process_figures(app_pid)
-    for reader in readers:
-        reader.cancel()
-    await asyncio.gather(*readers, return_exceptions=True)
-    for stream in streams:
-        stream.close()
-    lateness, received, due = [], 0, 0
-    for ticks in arrivals:
-        periodic = [(tick, arrival) for tick, arrival in ticks if tick >= 1]
-        if not periodic:
-            continue
-        # Tick 0 goes out as the stream opens, while this client is still opening the others and
-        # reads it late: it counts as delivered but not for lateness.
-        start = min(arrival - tick * interval for tick, arrival in periodic)
-        due += int((deadline - start) // interval) + 1
-        received += 1 if any(tick == 0 for tick, _ in ticks) else 0
-        for tick, arrival in periodic:
-            if start + tick * interval <= deadline:
-                received += 1
-                lateness.append((arrival - start - tick * interval) * 1000)
-    return {
-        "streams": count, "established": len(streams), "failed": failures, "seconds": seconds,
-        "ticks_received": received, "ticks_due": due,
-        "lateness_p50_ms": percentile(lateness, 0.50), "lateness_p99_ms": percentile(lateness, 0.99),
-        "backend_rss_mib": round(rss, 1), "backend_threads": threads,
-    }
+    each tick's lateness against its stream's schedule (estimated from its earliest arrival, see
+    sse-client.c). Backend RSS and threads are read at the end of the hold, streams still open."""
+    with Client(client, "hold", port, f"/sse?every_ms={every_ms}", count, budget=seconds + 30,
+                seconds=seconds, interval_ms=every_ms) as held:
+        held.expect("ready")
+        held.expect("end")
+        rss, threads = process_figures(app_pid)
+        result = held.figures()
+    result.update({"backend_rss_mib": round(rss, 1), "backend_threads": threads})
+    return result
 
 
-async def fan_out(port, count, publishes, app_pid, rate=2000):
+def fan_out(client, port, count, publishes, app_pid):
     """N subscribers of one topic; each publish (a timestamp as title) timed to every receipt."""
     user = 4242
-    streams, failures = await open_all(port, [f"/notifications/stream?user_id={user}"] * count, rate)
-    delays = []
-    received = asyncio.Event()
-    expected = len(streams) * publishes
-
-    async def read(stream):
-        async for arrival, name, data in stream.events():
-            if name == "notification":
-                sent = float(re.search(r"<strong>([\d.]+)</strong>", data).group(1))
-                delays.append((arrival - sent) * 1000)
-                if len(delays) >= expected:
-                    received.set()
-
-    readers = [asyncio.create_task(read(stream)) for stream in streams]
-    await asyncio.sleep(1)
-    loop = asyncio.get_running_loop()
-    publish_errors = []
-    for _ in range(publishes):
-        body = urllib.parse.urlencode({"user_id": user, "title": f"{time.time():.6f}", "message": "fan-out"}).encode()
-        try:
-            await loop.run_in_executor(None, lambda: urllib.request.urlopen(
-                urllib.request.Request(f"http://127.0.0.1:{port}/notifications", data=body), timeout=30).read())
-        except OSError as error:  # every request thread busy with a stream: the POST waits in the backlog
-            publish_errors.append(str(error))
-            expected -= len(streams)
-        await asyncio.sleep(2)
-    try:
-        await asyncio.wait_for(received.wait(), 30)
-    except asyncio.TimeoutError:
-        pass
-    rss, threads = process_figures(app_pid)
-    for stream in streams:
-        stream.close()
-    for reader in readers:
-        reader.cancel()
-    await asyncio.gather(*readers, return_exceptions=True)
+    with Client(client, "fanout", port, f"/notifications/stream?user_id={user}", count,
+                budget=1 + publishes * 32 + 60, wait=30) as subscribers:
+        subscribers.expect("ready")
+        time.sleep(1)
+        publish_errors = []
+        for _ in range(publishes):
+            body = urllib.parse.urlencode({"user_id": user, "title": f"{time.time():.6f}", "message": "fan-out"}).encode()
+            try:
+                urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/notifications", data=body),
+                                       timeout=30).read()
+            except OSError as error:  # every request thread busy with a stream: the POST waits in the backlog
+                publish_errors.append(str(error))
+            time.sleep(2)
+        subscribers.tell(f"published {publishes - len(publish_errors)}")
+        subscribers.expect("end")
+        rss, _ = process_figures(app_pid)
+        spread = subscribers.figures()
     return {
-        "subscribers": count, "established": len(streams), "failed": failures, "publishes": publishes,
-        "publish_errors": publish_errors,
-        "received": len(delays), "expected": expected,
-        "delay_p50_ms": percentile(delays, 0.50), "delay_p99_ms": percentile(delays, 0.99),
-        "delay_max_ms": max(delays) if delays else None, "backend_rss_mib": round(rss, 1),
+        "subscribers": count, "established": spread["established"], "failed": spread["failed"],
+        "publishes": publishes, "publish_errors": publish_errors,
+        "received": spread["received"], "expected": spread["expected"],
+        "delay_p50_ms": spread["delay_p50_ms"], "delay_p99_ms": spread["delay_p99_ms"],
+        "delay_max_ms": spread["delay_max_ms"], "backend_rss_mib": round(rss, 1),
     }
 
 
@@ -204,18 +151,18 @@ async def disconnects(port, trials):
             "p99_ms": percentile(delays, 0.99), "max_ms": max(delays) if delays else None}
 
 
-def run(port, app_pid, counts, hold_seconds, publishes, trials):
-    raise_descriptor_limit()
+def run(client, port, app_pid, counts, hold_seconds, publishes, trials):
+    """`client` is the sse-client binary."""
     results = {"held": [], "fan_out": []}
     for count in counts:
         print(f"  holding {count} streams for {hold_seconds} s ...", flush=True)
-        held = asyncio.run(hold_streams(port, count, hold_seconds, app_pid))
+        held = hold_streams(client, port, count, hold_seconds, app_pid)
         print(f"    {held}", flush=True)
         results["held"].append(held)
         time.sleep(2)
     for count in counts:
         print(f"  fan-out to {count} subscribers ...", flush=True)
-        spread = asyncio.run(fan_out(port, count, publishes, app_pid))
+        spread = fan_out(client, port, count, publishes, app_pid)
         print(f"    {spread}", flush=True)
         results["fan_out"].append(spread)
         time.sleep(2)
