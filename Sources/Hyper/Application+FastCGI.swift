@@ -62,7 +62,8 @@ extension Application {
         timer.cancel()
     }
 
-    /// Answers one FastCGI request on its request thread.
+    /// Answers one FastCGI request on its request thread; a stream's thread returns once the
+    /// stream's header block is written, and the stream goes on without it.
     func serve(_ exchange: FastCGIExchange) {
         let started = ContinuousClock.now
         let record = ResponseRecord()
@@ -85,12 +86,14 @@ extension Application {
         let task = Task(executorPreference: channel.executor) { [self, request] in
             await trackTask { await produceResponse(to: request, into: channel, record: record) }
         }
-        let outcome = exchange.writeResponse(from: channel)
-        task.cancel()  // the response is over; a stream's route may still be waiting for its next event
-        if outcome.clientDisconnected { record.clientDisconnected = true }
-        if channel.wasEndedFromOutside { record.endedByServer = true }
-        logAccess(
-            method: request.method.rawValue, path: request.path, record: record, outcome: outcome, started: started)
+        exchange.writeResponse(from: channel) { [self] outcome in
+            task.cancel()  // the response is over; a stream's route may still be waiting for its next event
+            if outcome.clientDisconnected { record.clientDisconnected = true }
+            if channel.wasEndedFromOutside { record.endedByServer = true }
+            logAccess(
+                method: request.method.rawValue, path: request.path, record: record, outcome: outcome,
+                started: started)
+        }
     }
 
     /// Reads the CGI parameters and the body. Throws the HTTP error to answer with.

@@ -13,7 +13,7 @@ extension Application {
             startTime: time(nil) - Int(uptime.rounded()),
             uptimeSeconds: uptime,
             acceptedRequests: statistics.acceptedRequests,
-            activeRequests: statistics.busy,
+            activeRequests: statistics.busy + statistics.handedOffStreams,
             slowRequests: slowRequests.load(ordering: .relaxed),
             threads: .init(
                 total: statistics.threads, busy: statistics.busy, idle: statistics.threads - statistics.busy,

@@ -21,7 +21,8 @@ public struct ServerStatus: Sendable, Equatable, Codable {
         public var bytesSent: Int
     }
 
-    /// Request threads: each serves one request or stream, or waits for one.
+    /// Request threads: each serves one request, or waits for one. A stream holds a thread only
+    /// until its header block is written.
     public struct Threads: Sendable, Equatable, Codable {
         public var total: Int
         public var busy: Int

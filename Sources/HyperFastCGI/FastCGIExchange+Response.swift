@@ -1,3 +1,5 @@
+import Glibc
+
 /// How writing a response ended.
 public struct ResponseOutcome: Sendable, Equatable {
     /// Bytes handed to the web server, headers included.
@@ -12,29 +14,42 @@ extension FastCGIExchange {
         ResponseChannel(capacity: capacity, wakeUp: wakeUp)
     }
 
-    /// Writes everything the route produces into `channel` until it finishes or the client hangs
-    /// up, blocking this request thread. Streams are flushed chunk by chunk; on a hang-up or a
-    /// failed write the channel is closed, so the route's next `send` throws.
-    public func writeResponse(from channel: ResponseChannel) -> ResponseOutcome {
+    /// Writes what the route produces into `channel` until it finishes or the client hangs up,
+    /// and reports how it ended to `whenDone`, once.
+    ///
+    /// An ordinary response is written on this request thread, which blocks until it is done.
+    /// A stream's header block is written and flushed here, then its connection is handed to the
+    /// channel (see `ResponseChannel`) and this returns at once, freeing the thread: `whenDone`
+    /// is called later, from the thread that sees the stream end. On a hang-up or a failed write
+    /// the channel is closed, so the route's next `send` throws.
+    public func writeResponse(
+        from channel: ResponseChannel, whenDone: @escaping @Sendable (ResponseOutcome) -> Void
+    ) {
         defer { channel.executor.detach() }
         var outcome = ResponseOutcome(bytesWritten: 0, clientDisconnected: false)
         while true {
             let healthy: Bool
             switch channel.next(watching: connectionDescriptor) {
-            case .write(let chunks, let flushes):
-                healthy = write(chunks, into: &outcome) && (!flushes || flush())
+            case .write(let chunks, let isStream):
+                healthy = write(chunks, into: &outcome) && (!isStream || flush())
+                if healthy && isStream {
+                    let connection = releaseConnection()
+                    if channel.handOff(connection, headBytes: outcome.bytesWritten, whenDone: whenDone) { return }
+                    Glibc.close(connection.descriptor)
+                    channel.markClientGone()
+                    outcome.clientDisconnected = true
+                    return whenDone(outcome)
+                }
             case .finish(let chunks):
-                if write(chunks, into: &outcome) { return outcome }
+                if write(chunks, into: &outcome) { return whenDone(outcome) }
                 healthy = false
-            case .heartbeat(let bytes):
-                healthy = write([bytes], into: &outcome) && flush()
             case .clientGone:
                 healthy = false
             }
             if !healthy {
                 channel.markClientGone()
                 outcome.clientDisconnected = true
-                return outcome
+                return whenDone(outcome)
             }
         }
     }

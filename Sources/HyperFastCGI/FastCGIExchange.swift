@@ -87,6 +87,22 @@ public final class FastCGIExchange {
         isInRequest = false
     }
 
+    /// Takes the current request's connection away from libfcgi, which frees its buffers and
+    /// forgets the connection without ending the request: the caller writes the rest of the
+    /// response and the end of the request itself, then closes it. Flush first. The next
+    /// `accept()` waits for a new connection.
+    func releaseConnection() -> StreamConnection {
+        precondition(isInRequest, "HyperFastCGI: no request to release")
+        let descriptor = request.pointee.ipcFd
+        let requestID = UInt16(truncatingIfNeeded: request.pointee.requestId)
+        LibfcgiReadGate.forget(descriptor)
+        FCGX_Free(request, 0)
+        request.pointee.ipcFd = -1
+        request.pointee.keepConnection = 0
+        isInRequest = false
+        return StreamConnection(descriptor: descriptor, requestID: requestID)
+    }
+
     /// Whether the web server aborted the request (`FCGI_ABORT_REQUEST`) while its body was read:
     /// its client has gone, and no response is due.
     public var requestWasAborted: Bool {

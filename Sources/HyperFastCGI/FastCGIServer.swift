@@ -5,8 +5,10 @@ import Synchronization
 /// Serves FastCGI requests on a listening socket with a pool of OS threads.
 ///
 /// Each in-flight request is owned by one thread, which does its blocking libfcgi I/O and calls
-/// `handler` for it. The pool starts small and grows on demand up to `maxThreads`, so that one
-/// thread is always waiting in `accept`: connections that nginx keeps open between requests
+/// `handler` for it; a stream holds its thread only until its header block is written, then its
+/// connection is handed to the process's `StreamPump` and the thread serves the next request.
+/// The pool starts small and grows on demand up to `maxThreads`, so that one thread is always
+/// waiting in `accept`: connections that nginx keeps open between requests
 /// (`fastcgi_keep_conn on`) each hold a thread, and can never starve new connections.
 ///
 /// ```swift
@@ -18,7 +20,8 @@ import Synchronization
 public final class FastCGIServer: Sendable {
     /// Limits of the thread pool.
     public struct Configuration: Sendable {
-        /// The most request threads alive at once; each open stream or kept connection holds one.
+        /// The most request threads alive at once; each request in flight or kept connection
+        /// holds one (a stream only until its header block is written).
         public var maxThreads: Int
         /// Stack size of each request thread. Route code runs on Swift tasks, not on these.
         public var threadStackSize: Int
@@ -48,6 +51,8 @@ public final class FastCGIServer: Sendable {
         public var busy: Int
         /// Requests accepted since start.
         public var acceptedRequests: Int
+        /// Streams whose connection was handed off by their request thread and is still open.
+        public var handedOffStreams: Int
     }
 
     /// The pool's counts are atomics, not one lock: every request of every thread updates them,
@@ -91,6 +96,7 @@ public final class FastCGIServer: Sendable {
         self.logger = logger
         self.handler = handler
         LibfcgiReadGate.report(to: logger)
+        _ = StreamPump.shared  // its epoll descriptor now, not when a crowd of streams has taken them all
     }
 
     /// Starts the initial threads and returns.
@@ -115,12 +121,12 @@ public final class FastCGIServer: Sendable {
         stopSignal.raise()
     }
 
-    /// Blocks until every request thread has left or `timeout` has passed; returns whether all
-    /// have. Meant for shutdown, after `stop`.
+    /// Blocks until every request thread has left and every handed-off stream has ended, or
+    /// `timeout` has passed; returns whether all have. Meant for shutdown, after `stop`.
     @discardableResult
     public func waitUntilStopped(timeout: Duration) -> Bool {
         let deadline = ContinuousClock.now + timeout
-        while statistics.threads > 0 {
+        while statistics.threads > 0 || statistics.handedOffStreams > 0 {
             guard ContinuousClock.now < deadline else { return false }
             usleep(5_000)
         }
@@ -131,7 +137,8 @@ public final class FastCGIServer: Sendable {
     public var statistics: Statistics {
         Statistics(
             threads: threads.load(ordering: .relaxed), accepting: accepting.load(ordering: .relaxed),
-            busy: busy.load(ordering: .relaxed), acceptedRequests: acceptedRequests.load(ordering: .relaxed))
+            busy: busy.load(ordering: .relaxed), acceptedRequests: acceptedRequests.load(ordering: .relaxed),
+            handedOffStreams: StreamPump.shared.openStreams)
     }
 
     private func launchThread() {

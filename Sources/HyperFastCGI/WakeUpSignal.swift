@@ -9,7 +9,6 @@ final class WakeUpSignal: Sendable {
     enum Outcome {
         case signalled
         case hungUp
-        case timedOut
     }
 
     private let descriptor: Int32
@@ -30,20 +29,15 @@ final class WakeUpSignal: Sendable {
         _ = withUnsafeBytes(of: &one) { write(descriptor, $0.baseAddress, 8) }
     }
 
-    /// Sleeps until `signal` is called, `connection` is hung up by the peer, or `timeout` passes
-    /// (nil waits without limit).
-    func wait(watching connection: Int32, timeout: Duration?) -> Outcome {
+    /// Sleeps until `signal` is called or `connection` is hung up by the peer.
+    func wait(watching connection: Int32) -> Outcome {
         var descriptors = [
             pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
             pollfd(fd: connection, events: Int16(HYPER_POLLRDHUP), revents: 0),
         ]
-        let milliseconds =
-            timeout.map {
-                Int32(clamping: $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)
-            } ?? -1
         var ready: Int32
         repeat {
-            ready = poll(&descriptors, nfds_t(descriptors.count), milliseconds)
+            ready = poll(&descriptors, nfds_t(descriptors.count), -1)
         } while ready < 0 && errno == EINTR
         if descriptors[1].revents & Int16(HYPER_POLLRDHUP | POLLHUP | POLLERR | POLLNVAL) != 0 {
             return .hungUp
@@ -51,8 +45,7 @@ final class WakeUpSignal: Sendable {
         if descriptors[0].revents & Int16(POLLIN) != 0 {
             var counter: UInt64 = 0
             _ = withUnsafeMutableBytes(of: &counter) { read(descriptor, $0.baseAddress, 8) }
-            return .signalled
         }
-        return .timedOut
+        return .signalled
     }
 }

@@ -45,7 +45,13 @@ struct RequestExecutorTests {
             close(pair[0])
             close(pair[1])
         }
-        #expect(wakeUp.wait(watching: pair[0], timeout: .seconds(2)) == .signalled)
+        let peer = pair[1]
+        let watchdog = Task.detached {  // fails the test rather than hanging it if no signal comes
+            try await Task.sleep(for: .seconds(2))
+            shutdown(peer, Int32(SHUT_RDWR))
+        }
+        #expect(wakeUp.wait(watching: pair[0]) == .signalled)
+        watchdog.cancel()
         executor.wokeUp()
         executor.runPendingJobs()
         await task.value

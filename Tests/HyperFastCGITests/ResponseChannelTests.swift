@@ -35,18 +35,18 @@ struct ResponseChannelTests {
         #expect(chunks == [Array("a".utf8), Array("b".utf8)])
     }
 
-    @Test("a streaming channel asks for a flush after each batch")
-    func streamingFlushes() async throws {
+    @Test("a streaming channel asks the thread to flush and hand the connection off")
+    func streamingHandsOff() async throws {
         let connection = Connection()
         let channel = ResponseChannel(capacity: 1024, wakeUp: WakeUpSignal()!)
         channel.startStreaming(heartbeat: nil)
         try await channel.send(Array("event".utf8))
-        guard case .write(let chunks, let flush) = channel.next(watching: connection.local) else {
+        guard case .write(let chunks, let isStream) = channel.next(watching: connection.local) else {
             Issue.record("expected a write")
             return
         }
         #expect(chunks == [Array("event".utf8)])
-        #expect(flush)
+        #expect(isStream)
     }
 
     @Test("send suspends while the buffer is over capacity and resumes when it is drained")
@@ -84,20 +84,6 @@ struct ResponseChannelTests {
         }
         #expect(ContinuousClock.now - started < .milliseconds(100))
         await #expect(throws: ClientDisconnectedError()) { try await channel.send(Array("x".utf8)) }
-    }
-
-    @Test("a silent stream gets its heartbeat after the interval")
-    func heartbeat() async throws {
-        let connection = Connection()
-        let channel = ResponseChannel(capacity: 1024, wakeUp: WakeUpSignal()!)
-        channel.startStreaming(heartbeat: .init(interval: .milliseconds(50), bytes: Array(": ping\n\n".utf8)))
-        let started = ContinuousClock.now
-        guard case .heartbeat(let bytes) = channel.next(watching: connection.local) else {
-            Issue.record("expected a heartbeat")
-            return
-        }
-        #expect(bytes == Array(": ping\n\n".utf8))
-        #expect(ContinuousClock.now - started >= .milliseconds(45))
     }
 
     @Test("a producer waiting for room is released with CancellationError when its task is cancelled")
