@@ -97,7 +97,7 @@ public final class ResponseChannel: Sendable {
         guard !bytes.isEmpty else { return }
         let (mustWait, aftermath): (Bool, Aftermath) = try state.withLock { state throws(any Error) in
             guard !state.isClientGone else { throw ClientDisconnectedError() }
-            guard !state.isEndedFromOutside else { throw ResponseEndedError() }
+            guard !state.isEndedFromOutside, !state.isClosed else { throw ResponseEndedError() }
             guard state.handedOff != nil else {
                 state.chunks.append(bytes)
                 state.bufferedBytes += bytes.count
@@ -105,7 +105,7 @@ public final class ResponseChannel: Sendable {
             }
             state.handedOff!.connection.append(bytes)
             let aftermath = writeHandedOff(&state)
-            return (state.handedOff!.connection.pendingBytes > capacity, aftermath)
+            return ((state.handedOff?.connection.pendingBytes ?? 0) > capacity, aftermath)
         }
         aftermath.run()
         wakeConsumer()
@@ -332,6 +332,7 @@ public final class ResponseChannel: Sendable {
     private func close(_ state: inout State, clientGone: Bool) -> Aftermath {
         guard let handedOff = state.handedOff, !state.isClosed else { return Aftermath() }
         state.isClosed = true
+        state.handedOff = nil  // its `whenDone` may hold this channel: no cycle outlives the stream
         pump.remove(descriptor: handedOff.connection.descriptor, token: handedOff.token)
         Glibc.close(handedOff.connection.descriptor)
         var aftermath = Aftermath()

@@ -121,10 +121,10 @@ struct DescriptorExhaustionTests {
             #expect(maxThreads.map { (1...16).contains($0) } == true, "\(String(describing: maxThreads))")
             // Streams hold a descriptor each and no thread: the descriptors run out first.
             #expect(server.appLog.contains("accept failed: Too many open files"))
-            #expect(server.appDescriptorCount <= 64)
             _ = consume streams  // hang up on every stream
             try await Task.sleep(for: .milliseconds(500))
             #expect(server.appIsRunning)
+            #expect(server.appDescriptorCount < 48, "the streams' descriptors are closed")
             let response = try await server.get("/about")
             #expect(response.status == 200)
         }
