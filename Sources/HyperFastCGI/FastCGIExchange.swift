@@ -44,17 +44,17 @@ public final class FastCGIExchange {
     enum AcceptOutcome: Equatable {
         /// A request was read; serve it, then call `finish`.
         case request
-        /// No connection was waiting on the (non-blocking) listening socket: another thread took
-        /// it, or the kept connection was closed by the peer and nothing else was queued.
+        /// No connection came within the listening socket's wait limit, or the kept connection
+        /// was closed by the peer and nothing else was queued.
         case nothingQueued
         /// Accepting failed with this `errno`.
         case failed(Int32)
     }
 
-    /// Reads the next request from the kept connection, or else accepts a connection waiting on
-    /// the listening socket and reads its first request. Call it once `StopSignal.wait` has seen
-    /// the descriptor readable: the listening socket is non-blocking, so this never waits for a
-    /// connection, only for the records of one that has started.
+    /// Reads the next request from the kept connection, or else accepts a connection on the
+    /// listening socket and reads its first request. Call it on a kept connection once
+    /// `StopSignal.wait` has seen it readable; on the listening socket it waits for a connection
+    /// for at most `ListeningSocket.acceptWaitLimit`.
     func accept() -> AcceptOutcome {
         let result = FCGX_Accept_r(request)
         if result >= 0 {

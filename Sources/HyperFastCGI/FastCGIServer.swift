@@ -27,7 +27,8 @@ public final class FastCGIServer: Sendable {
         public var threadStackSize: Int
         /// Threads started before the first request.
         public var initialThreads: Int
-        /// Idle threads waiting in `accept` beyond this number exit after their request.
+        /// Idle threads waiting in `accept` beyond this number exit once they have waited
+        /// `ListeningSocket.acceptWaitLimit` for nothing.
         public var maxSpareThreads: Int
 
         public init(
@@ -184,17 +185,23 @@ public final class FastCGIServer: Sendable {
         }
         var isAccepting = true  // counted in `accepting`, not idle on a kept connection
         while true {
-            let watched = isAccepting ? socket.descriptor : exchange.connectionDescriptor
-            if stopSignal.wait(watching: watched) == .stopped {
-                if !isAccepting { exchange.closeConnection() }
-                if !isAccepting || !socket.drainsBacklogOnStop { return releaseThread(accepting: isAccepting) }
+            if !isAccepting {
+                if stopSignal.wait(watching: exchange.connectionDescriptor) == .stopped {
+                    exchange.closeConnection()
+                    return releaseThread(accepting: false)
+                }
+            } else if stopSignal.isRaised && !socket.drainsBacklogOnStop {
+                return releaseThread(accepting: true)
             }
-            switch exchange.accept() {
+            // An accepting thread blocks in accept(2), for at most `ListeningSocket.acceptWaitLimit`.
+            let accepted = exchange.accept()
+            switch accepted {
             case .request:
                 break
             case .nothingQueued:
                 markAccepting(&isAccepting)
                 if stopSignal.isRaised { return releaseThread(accepting: true) }
+                if leavesAsSpare() { return }
                 continue
             case .failed(let code):
                 markAccepting(&isAccepting)
@@ -217,9 +224,7 @@ public final class FastCGIServer: Sendable {
             busy.subtract(1, ordering: .relaxed)
             let stopping = isStopping.load(ordering: .acquiring)
             let drains = stopping && isAccepting && socket.drainsBacklogOnStop
-            if (stopping && !drains)
-                || (isAccepting && accepting.load(ordering: .relaxed) >= configuration.maxSpareThreads)
-            {
+            if stopping && !drains {
                 threads.subtract(1, ordering: .relaxed)
                 return
             }
@@ -243,6 +248,23 @@ public final class FastCGIServer: Sendable {
                 "HyperFastCGI: accept failed: \(String(cString: strerror(code)))",
                 metadata: ["errno": "\(code)", "socket": "\(socket.address)", "failures": "\(failures)"])
         }
+    }
+
+    /// Lets an accepting thread that waited `ListeningSocket.acceptWaitLimit` for nothing leave,
+    /// if more than `maxSpareThreads` are waiting; returns whether it left. Only idle threads
+    /// leave, so that a busy pool keeps its threads instead of ending and starting them again.
+    private func leavesAsSpare() -> Bool {
+        var current = accepting.load(ordering: .relaxed)
+        while current > configuration.maxSpareThreads {
+            let (exchanged, original) = accepting.compareExchange(
+                expected: current, desired: current - 1, ordering: .relaxed)
+            if exchanged {
+                threads.subtract(1, ordering: .relaxed)
+                return true
+            }
+            current = original
+        }
+        return false
     }
 
     /// Counts this thread as waiting for a new connection again, after its kept connection ended.

@@ -2,13 +2,14 @@ import CFastCGI
 import Glibc
 import Synchronization
 
-/// The server's "stop" flag as a descriptor, so that an idle request thread can sleep in one
-/// `poll(2)` on its listening socket or kept connection and on the stop, and wake for either.
+/// The server's "stop" flag, also as a descriptor, so that a request thread idle on a kept
+/// connection can sleep in one `poll(2)` on the connection and on the stop, and wake for either.
 ///
 /// Once raised the signal stays raised: the `eventfd(2)` counter is never read back, so every
-/// later wait returns at once. No thread ever blocks in `accept` or in a read of an idle
-/// connection, which is what lets a graceful stop leave a shared listening socket (systemd's)
-/// untouched instead of shutting it down under the feet of the next instance.
+/// later wait returns at once. No thread blocks in a read of an idle connection, and threads
+/// waiting in `accept(2)` give up within `ListeningSocket.acceptWaitLimit` and check the flag:
+/// that is what lets a graceful stop leave a shared listening socket (systemd's) untouched
+/// instead of shutting it down under the feet of the next instance.
 final class StopSignal: Sendable {
     /// What an idle thread found when it woke.
     enum Wake: Equatable {
