@@ -27,7 +27,7 @@ struct HyperDemo: ParsableCommand {
     @Option(help: "Listen on TCP at HOST:PORT, such as 127.0.0.1:9000.")
     var listen: String?
 
-    @Option(help: "Most request threads at once; every open stream holds one.")
+    @Option(help: "Most request threads at once; every request in flight or kept connection holds one.")
     var maxThreads: Int = FastCGIServer.Configuration().maxThreads
 
     @Option(help: "Largest request body in bytes; larger ones get 413.")

@@ -34,7 +34,14 @@ extension FastCGIExchange {
                 healthy = write(chunks, into: &outcome) && (!isStream || flush())
                 if healthy && isStream {
                     let connection = releaseConnection()
-                    if channel.handOff(connection, headBytes: outcome.bytesWritten, whenDone: whenDone) { return }
+                    openStreams.increment()
+                    let handedOff = channel.handOff(connection, headBytes: outcome.bytesWritten) {
+                        [openStreams] outcome in
+                        openStreams.decrement()
+                        whenDone(outcome)
+                    }
+                    if handedOff { return }
+                    openStreams.decrement()
                     Glibc.close(connection.descriptor)
                     channel.markClientGone()
                     outcome.clientDisconnected = true

@@ -13,17 +13,21 @@ public final class FastCGIExchange {
     private var isInRequest = false
     /// Wakes this exchange's thread when its route produces output.
     let wakeUp: WakeUpSignal
+    /// The server's count of streams handed off and still open.
+    let openStreams: OpenStreamCount
 
     /// Initialises libfcgi once per process. libfcgi installs handlers for SIGPIPE, SIGUSR1 and
     /// SIGTERM here that only set flags; callers install their own signal handling afterwards.
     static let libraryInitialised: Bool = FCGX_Init() == 0
 
-    /// Creates an exchange that accepts connections on `listeningDescriptor`; nil when the
+    /// Creates an exchange that accepts connections on `listeningDescriptor`, counting its
+    /// handed-off streams in `openStreams`; nil when the
     /// process is out of descriptors for its wake-up signal.
-    init?(listeningDescriptor: Int32) {
+    init?(listeningDescriptor: Int32, openStreams: OpenStreamCount) {
         precondition(Self.libraryInitialised, "HyperFastCGI: FCGX_Init failed")
         guard let wakeUp = WakeUpSignal() else { return nil }
         self.wakeUp = wakeUp
+        self.openStreams = openStreams
         request = .allocate(capacity: 1)
         FCGX_InitRequest(request, listeningDescriptor, 0)
     }

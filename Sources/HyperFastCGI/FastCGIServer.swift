@@ -84,6 +84,7 @@ public final class FastCGIServer: Sendable {
     private let handler: @Sendable (FastCGIExchange) -> Void
     private let state = Mutex(LogState())
     private let stopSignal = StopSignal()
+    private let openStreams = OpenStreamCount()
 
     /// Creates a server; `handler` runs on a request thread for each request.
     public init(
@@ -139,7 +140,7 @@ public final class FastCGIServer: Sendable {
         Statistics(
             threads: threads.load(ordering: .relaxed), accepting: accepting.load(ordering: .relaxed),
             busy: busy.load(ordering: .relaxed), acceptedRequests: acceptedRequests.load(ordering: .relaxed),
-            handedOffStreams: StreamPump.shared.openStreams)
+            handedOffStreams: openStreams.value)
     }
 
     private func launchThread() {
@@ -176,7 +177,7 @@ public final class FastCGIServer: Sendable {
     /// has something to read, serve the request, repeat; leave when the pool has enough spare
     /// threads or the server stops.
     private func serveRequests() {
-        guard let exchange = FastCGIExchange(listeningDescriptor: socket.descriptor) else {
+        guard let exchange = FastCGIExchange(listeningDescriptor: socket.descriptor, openStreams: openStreams) else {
             logger.error(
                 "HyperFastCGI: out of descriptors, a request thread could not start (raise LimitNOFILE)",
                 metadata: ["errno": "\(errno)"])

@@ -26,11 +26,6 @@ final class StreamPump: Sendable {
         precondition(started, "HyperFastCGI: cannot start the stream pump's thread")
     }
 
-    /// Streams handed to the pump and not yet closed.
-    var openStreams: Int {
-        streams.withLock { $0.count }
-    }
-
     /// Watches `descriptor` for a hang-up on behalf of `channel`; returns the token that names
     /// the stream in the pump's other calls, or nil if epoll refused the descriptor.
     func add(_ channel: ResponseChannel, descriptor: Int32) -> UInt64? {

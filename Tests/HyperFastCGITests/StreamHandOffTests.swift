@@ -26,20 +26,10 @@ struct StreamHandOffTests {
 
         /// Reads until the stream end closes the connection, at most `timeout`.
         func readToEnd(timeout: Duration = .seconds(5)) -> [UInt8] {
-            var bytes: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 65_536)
-            let deadline = ContinuousClock.now + timeout
-            while ContinuousClock.now < deadline {
-                var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-                guard poll(&ready, 1, 100) > 0 else { continue }
-                let count = read(descriptor, &buffer, buffer.count)
-                if count <= 0 { return bytes }
-                bytes += buffer[0..<count]
-            }
-            return bytes
+            readAvailable(for: timeout)
         }
 
-        /// Reads what arrives within `timeout`.
+        /// Reads what arrives within `timeout`, or until the stream end closes the connection.
         func readAvailable(for timeout: Duration) -> [UInt8] {
             var bytes: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 65_536)

@@ -16,16 +16,20 @@ struct Curl {
 
     /// Runs curl with `arguments`; returns its standard output as `body` (status 0, no headers).
     static func run(_ arguments: [String], timeout: Duration = .seconds(20)) async throws -> Response {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["--max-time", String(timeout.components.seconds)] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Response(status: 0, headers: [], body: String(decoding: data, as: UTF8.self))
+        // Waiting for curl blocks a thread for as long as it runs: never one of the cooperative
+        // pool's two, which every other suite of this process needs meanwhile.
+        try await DedicatedThread.run {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            process.arguments = ["--max-time", String(timeout.components.seconds)] + arguments
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return Response(status: 0, headers: [], body: String(decoding: data, as: UTF8.self))
+        }
     }
 
     /// Sends one request and returns the final response with its headers (`curl -i`).

@@ -28,8 +28,14 @@ final class DemoServer: Sendable {
     ) async throws -> T {
         let server = try await DemoServer.start(
             arguments: arguments, environment: environment, keepalive: keepalive, descriptorLimit: descriptorLimit)
-        defer { server.stop() }
-        return try await body(server)
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(server))
+        } catch {
+            result = .failure(error)
+        }
+        try await DedicatedThread.run { server.stop() }  // waits for two processes: off the pool
+        return try result.get()
     }
 
     private init(prefix: String, port: Int, socketPath: String, app: Process, nginx: Process) {
