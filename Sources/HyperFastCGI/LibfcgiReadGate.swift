@@ -41,11 +41,11 @@ enum LibfcgiReadGate {
         _ = shard(of: descriptor).validators.withLock { $0.removeValue(forKey: descriptor) }
     }
 
-    /// Reads like `read(2)`, then checks what was read. Returns -1 with `errno` set when the
+    /// Reads like a blocking `read(2)`, then checks what was read. Returns -1 with `errno` set when the
     /// input is refused: `ECONNABORTED` for an aborted request, `ECONNRESET` for a connection
     /// that ended inside a record, `EPROTO` for anything else.
     static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawPointer?, count: Int) -> Int {
-        let result = Glibc.read(descriptor, buffer, count)
+        let result = readWaitingOutTimeouts(descriptor, into: buffer, count: count)
         var violation: FastCGIInputValidator.Violation?
         if result > 0 {
             violation = shard(of: descriptor).validators.withLock { validators -> FastCGIInputValidator.Violation? in
@@ -82,6 +82,21 @@ enum LibfcgiReadGate {
             logger.withLock { $0 }?.warning("HyperFastCGI: refused a FastCGI peer", metadata: ["why": "\(violation)"])
         }
         return -1
+    }
+
+    /// Reads like a blocking `read(2)`, which is what libfcgi expects: a read that fails with
+    /// `EAGAIN` waits until the connection is readable and tries again. A TCP connection
+    /// inherits its listening socket's receive timeout (`ListeningSocket.acceptWaitLimit`), and
+    /// libfcgi would take a request whose records pause that long for a broken connection.
+    private static func readWaitingOutTimeouts(
+        _ descriptor: Int32, into buffer: UnsafeMutableRawPointer?, count: Int
+    ) -> Int {
+        while true {
+            let result = Glibc.read(descriptor, buffer, count)
+            guard result < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) else { return result }
+            var readable = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            _ = poll(&readable, 1, -1)
+        }
     }
 }
 

@@ -149,6 +149,7 @@ public struct ListeningSocket: Sendable {
     /// per connection, where threads sleeping in `poll(2)` on the socket are all woken by each
     /// one (a thundering herd that cost a fifth of the throughput of short requests on fresh
     /// connections). The timeout lets them see a stop of the server within this interval.
+    /// Connections accepted over TCP inherit it; `LibfcgiReadGate` waits it out on their reads.
     public static let acceptWaitLimit: Duration = .milliseconds(250)
 
     private static let socketFlags = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)

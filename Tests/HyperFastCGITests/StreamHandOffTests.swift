@@ -45,14 +45,6 @@ struct StreamHandOffTests {
         }
     }
 
-    /// Runs blocking `body` on a thread of its own.
-    private func offThePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            let started = RequestThread.start(stackSize: 1 << 20) { continuation.resume(returning: body()) }
-            precondition(started, "cannot start a thread")
-        }
-    }
-
     /// One FastCGI record as the web server parses it.
     private struct Record: Equatable {
         var type: UInt8
