@@ -173,9 +173,9 @@ public final class FastCGIServer: Sendable {
         if accepting { self.accepting.subtract(1, ordering: .relaxed) }
     }
 
-    /// The loop of one request thread: sleep until the listening socket or the kept connection
-    /// has something to read, serve the request, repeat; leave when the pool has enough spare
-    /// threads or the server stops.
+    /// The loop of one request thread: wait in `accept` for a connection, or on the kept
+    /// connection for its next request; serve the request, repeat; leave when the thread waited
+    /// for nothing while the pool has enough spare threads, or when the server stops.
     private func serveRequests() {
         guard let exchange = FastCGIExchange(listeningDescriptor: socket.descriptor, openStreams: openStreams) else {
             logger.error(
@@ -195,8 +195,7 @@ public final class FastCGIServer: Sendable {
                 return releaseThread(accepting: true)
             }
             // An accepting thread blocks in accept(2), for at most `ListeningSocket.acceptWaitLimit`.
-            let accepted = exchange.accept()
-            switch accepted {
+            switch exchange.accept() {
             case .request:
                 break
             case .nothingQueued:

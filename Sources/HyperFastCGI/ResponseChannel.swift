@@ -31,7 +31,7 @@ public final class ResponseChannel: Sendable {
         var connection: StreamConnection
         let token: UInt64
         let whenDone: @Sendable (ResponseOutcome) -> Void
-        var headBytes: Int
+        let headBytes: Int
         var isWatchingWritable = false
         var lastOutput = ContinuousClock.now
     }
@@ -139,8 +139,9 @@ public final class ResponseChannel: Sendable {
             }
             state.isFinished = true
             state.isEndedFromOutside = true
+            let waiting = state.waitingProducer.take()  // ended: it throws, whatever room there is now
             var aftermath = endHandedOff(&state)
-            if aftermath.producer == nil, let waiting = state.waitingProducer.take() {
+            if let waiting {
                 aftermath.producer = waiting
                 aftermath.producerResult = .failure(ResponseEndedError())
             }
@@ -264,7 +265,6 @@ public final class ResponseChannel: Sendable {
             for chunk in state.chunks { state.handedOff!.connection.append(chunk) }
             state.chunks.removeAll()
             state.bufferedBytes = 0
-            if state.isClientGone { return close(&state, clientGone: true) }
             return state.isFinished ? endHandedOff(&state) : writeHandedOff(&state)
         }
         aftermath.run()
@@ -278,10 +278,7 @@ public final class ResponseChannel: Sendable {
 
     /// The pump saw the web server close the connection: the client has gone.
     func connectionHungUp() {
-        state.withLock { state in
-            state.isClientGone = true
-            return close(&state, clientGone: true)
-        }.run()
+        state.withLock { close(&$0, clientGone: true) }.run()
     }
 
     /// Sends the heartbeat if the stream has been silent for its interval.
@@ -297,7 +294,7 @@ public final class ResponseChannel: Sendable {
 
     /// Frames the end of the request once the response is finished, and writes it.
     private func endHandedOff(_ state: inout State) -> Aftermath {
-        guard state.handedOff != nil, !state.isClosed else { return Aftermath() }
+        guard state.handedOff != nil else { return Aftermath() }
         state.handedOff!.connection.appendEnd()
         return writeHandedOff(&state)
     }
@@ -306,7 +303,7 @@ public final class ResponseChannel: Sendable {
     /// when the backlog fits the capacity again, asks the pump to watch for room when the socket
     /// is full, and closes the connection once the end of the request is written or a write fails.
     private func writeHandedOff(_ state: inout State) -> Aftermath {
-        guard var handedOff = state.handedOff, !state.isClosed else { return Aftermath() }
+        guard var handedOff = state.handedOff else { return Aftermath() }
         let outcome = handedOff.connection.writePending()
         handedOff.lastOutput = .now
         let watch = outcome == .blocked
@@ -317,7 +314,6 @@ public final class ResponseChannel: Sendable {
         state.handedOff = handedOff
         switch outcome {
         case .failed:
-            state.isClientGone = true
             return close(&state, clientGone: true)
         case .drained where handedOff.connection.isEnded:
             return close(&state, clientGone: false)
@@ -328,11 +324,13 @@ public final class ResponseChannel: Sendable {
         }
     }
 
-    /// Stops watching and closes the handed-off connection, and reports the end.
+    /// Stops watching and closes the handed-off connection, and reports the end. Once closed,
+    /// `handedOff` is nil: its `whenDone` may hold this channel, and no cycle outlives the stream.
     private func close(_ state: inout State, clientGone: Bool) -> Aftermath {
-        guard let handedOff = state.handedOff, !state.isClosed else { return Aftermath() }
+        guard let handedOff = state.handedOff else { return Aftermath() }
+        state.handedOff = nil
         state.isClosed = true
-        state.handedOff = nil  // its `whenDone` may hold this channel: no cycle outlives the stream
+        if clientGone { state.isClientGone = true }
         pump.remove(descriptor: handedOff.connection.descriptor, token: handedOff.token)
         Glibc.close(handedOff.connection.descriptor)
         var aftermath = Aftermath()

@@ -55,7 +55,7 @@ final class StreamPump: Sendable {
         let capacity = 256
         var tokens = [UInt64](repeating: 0, count: capacity)
         var events = [UInt32](repeating: 0, count: capacity)
-        let checkMilliseconds = Int32(Self.heartbeatCheckInterval.components.attoseconds / 1_000_000_000_000_000)
+        let checkMilliseconds = Int32(Self.heartbeatCheckInterval / .milliseconds(1))
         var lastCheck = ContinuousClock.now
         while true {
             let count = hyper_epoll_wait(epoll, &tokens, &events, Int32(capacity), checkMilliseconds)
