@@ -13,44 +13,40 @@ struct GracefulShutdownTests {
     }
 
     private func sigtermDrainsRequestsAndEndsStreamsExclusively() async throws {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let demo = try StandaloneDemo(scratch: scratch, arguments: ["--grace", "5"])
-        defer { demo.stop() }
-        let nginx = try PrivateNginx(scratch: scratch, port: try DemoServer.freePort(), socket: demo.socket)
-        defer { nginx.stop() }
-        // Connections nginx keeps open, idle when the stop comes.
-        for _ in 0..<3 { #expect(try await Curl.run(["--silent", nginx.url("/hello")]).body == "Hello, world!") }
+        try await StandaloneDemo.behindNginx(arguments: ["--grace", "5"]) { scratch, demo, nginx async throws in
+            // Connections nginx keeps open, idle when the stop comes.
+            for _ in 0..<3 { #expect(try await Curl.run(["--silent", nginx.url("/hello")]).body == "Hello, world!") }
 
-        let slow = try Curl.start(
-            ["--write-out", "%{http_code}", nginx.url("/slow?ms=1500")], outputPath: scratch.file("slow.out"),
-            errorPath: scratch.file("slow.err"))
-        defer { slow.stop() }
-        let stream = try Curl.start(
-            ["--no-buffer", nginx.url("/sse?every_ms=100")], outputPath: scratch.file("sse.out"),
-            errorPath: scratch.file("sse.err"))
-        defer { stream.stop() }
-        #expect(eventually(within: .seconds(5)) { scratch.read("sse.out").contains("data: tick 3\n\n") })
+            let slow = try Curl.start(
+                ["--write-out", "%{http_code}", nginx.url("/slow?ms=1500")], outputPath: scratch.file("slow.out"),
+                errorPath: scratch.file("slow.err"))
+            defer { slow.stop() }
+            let stream = try Curl.start(
+                ["--no-buffer", nginx.url("/sse?every_ms=100")], outputPath: scratch.file("sse.out"),
+                errorPath: scratch.file("sse.err"))
+            defer { stream.stop() }
+            #expect(eventually(within: .seconds(5)) { scratch.read("sse.out").contains("data: tick 3\n\n") })
 
-        let signalled = ContinuousClock.now
-        demo.process.signal(SIGTERM)
-        let status = demo.process.waitForExit(within: .seconds(10))
-        let stopTook = ContinuousClock.now - signalled
+            let signalled = ContinuousClock.now
+            demo.process.signal(SIGTERM)
+            let status = demo.process.waitForExit(within: .seconds(10))
+            let stopTook = ContinuousClock.now - signalled
 
-        #expect(status == 0)
-        #expect(stopTook < .seconds(5), "the stop waits for the slow request only, not the grace period")
-        #expect(stopTook > .milliseconds(700), "the stop waited for the slow request")
-        #expect(slow.waitForExit(within: .seconds(5)) == 0)
-        #expect(scratch.read("slow.out") == "slept 1500 ms\n200")
-        #expect(stream.waitForExit(within: .seconds(5)) == 0, "curl saw the chunked stream end cleanly")
-        let events = scratch.read("sse.out")
-        #expect(events.hasPrefix("data: tick 0\n\ndata: tick 1\n\n"))
-        #expect(events.hasSuffix("\n\n: server shutting down\n\n"), "the default farewell of an EventStream")
-        #expect(demo.log.contains("ended=shutdown"), "\(demo.log)")
-        #expect(demo.log.contains("Hyper: stopped"))
-        #expect(!nginx.errorLog.contains("upstream prematurely closed"))
-        #expect(nginx.clientVisibleErrors.isEmpty, "\(nginx.errorLog)")
-        print("graceful stop with a 1.5 s request in flight took \(stopTook)")
+            #expect(status == 0)
+            #expect(stopTook < .seconds(5), "the stop waits for the slow request only, not the grace period")
+            #expect(stopTook > .milliseconds(700), "the stop waited for the slow request")
+            #expect(slow.waitForExit(within: .seconds(5)) == 0)
+            #expect(scratch.read("slow.out") == "slept 1500 ms\n200")
+            #expect(stream.waitForExit(within: .seconds(5)) == 0, "curl saw the chunked stream end cleanly")
+            let events = scratch.read("sse.out")
+            #expect(events.hasPrefix("data: tick 0\n\ndata: tick 1\n\n"))
+            #expect(events.hasSuffix("\n\n: server shutting down\n\n"), "the default farewell of an EventStream")
+            #expect(demo.log.contains("ended=shutdown"), "\(demo.log)")
+            #expect(demo.log.contains("Hyper: stopped"))
+            #expect(!nginx.errorLog.contains("upstream prematurely closed"))
+            #expect(nginx.clientVisibleErrors.isEmpty, "\(nginx.errorLog)")
+            print("graceful stop with a 1.5 s request in flight took \(stopTook)")
+        }
     }
 
     @Test("on SIGTERM the connections nginx keeps open but is not using are closed at once")
@@ -59,34 +55,30 @@ struct GracefulShutdownTests {
     }
 
     private func idleKeptConnectionsAreClosedExclusively() async throws {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let demo = try StandaloneDemo(scratch: scratch, arguments: ["--grace", "5"])
-        defer { demo.stop() }
-        let nginx = try PrivateNginx(scratch: scratch, port: try DemoServer.freePort(), socket: demo.socket)
-        defer { nginx.stop() }
-        let baseline = demo.socketCount  // the listening socket, and any the test runner's Process leaves
-        let warmups = try (0..<4).map { index in
-            try Curl.start(
-                [nginx.url("/slow?ms=300")], outputPath: scratch.file("warm\(index).out"),
-                errorPath: scratch.file("warm\(index).err"))
-        }
-        for warmup in warmups { #expect(warmup.waitForExit(within: .seconds(5)) == 0) }
-        #expect(demo.socketCount >= baseline + 4, "four kept connections")
+        try await StandaloneDemo.behindNginx(arguments: ["--grace", "5"]) { scratch, demo, nginx async throws in
+            let baseline = demo.socketCount  // the listening socket, and any the test runner's Process leaves
+            let warmups = try (0..<4).map { index in
+                try Curl.start(
+                    [nginx.url("/slow?ms=300")], outputPath: scratch.file("warm\(index).out"),
+                    errorPath: scratch.file("warm\(index).err"))
+            }
+            for warmup in warmups { #expect(warmup.waitForExit(within: .seconds(5)) == 0) }
+            #expect(demo.socketCount >= baseline + 4, "four kept connections")
 
-        let slow = try Curl.start(
-            ["--write-out", "%{http_code}", nginx.url("/slow?ms=1500")], outputPath: scratch.file("slow.out"),
-            errorPath: scratch.file("slow.err"))
-        defer { slow.stop() }
-        usleep(300_000)
-        demo.process.signal(SIGTERM)
-        #expect(
-            eventually(within: .milliseconds(500)) { demo.socketCount <= baseline + 1 },
-            "only the slow request's connection is left")
-        #expect(demo.process.waitForExit(within: .seconds(10)) == 0)
-        #expect(slow.waitForExit(within: .seconds(5)) == 0)
-        #expect(scratch.read("slow.out") == "slept 1500 ms\n200")
-        #expect(nginx.clientVisibleErrors.isEmpty, "\(nginx.errorLog)")
+            let slow = try Curl.start(
+                ["--write-out", "%{http_code}", nginx.url("/slow?ms=1500")], outputPath: scratch.file("slow.out"),
+                errorPath: scratch.file("slow.err"))
+            defer { slow.stop() }
+            usleep(300_000)
+            demo.process.signal(SIGTERM)
+            #expect(
+                eventually(within: .milliseconds(500)) { demo.socketCount <= baseline + 1 },
+                "only the slow request's connection is left")
+            #expect(demo.process.waitForExit(within: .seconds(10)) == 0)
+            #expect(slow.waitForExit(within: .seconds(5)) == 0)
+            #expect(scratch.read("slow.out") == "slept 1500 ms\n200")
+            #expect(nginx.clientVisibleErrors.isEmpty, "\(nginx.errorLog)")
+        }
     }
 
     @Test("the grace period cuts off a request that takes too long, and the exit status is still 0")
@@ -95,27 +87,23 @@ struct GracefulShutdownTests {
     }
 
     private func gracePeriodBoundsTheStopExclusively() async throws {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let demo = try StandaloneDemo(scratch: scratch, arguments: ["--grace", "0.5"])
-        defer { demo.stop() }
-        let nginx = try PrivateNginx(scratch: scratch, port: try DemoServer.freePort(), socket: demo.socket)
-        defer { nginx.stop() }
-        let slow = try Curl.start(
-            ["--write-out", "%{http_code}", nginx.url("/slow?ms=10000")], outputPath: scratch.file("slow.out"),
-            errorPath: scratch.file("slow.err"))
-        defer { slow.stop() }
-        usleep(300_000)  // the request reaches the app
+        try await StandaloneDemo.behindNginx(arguments: ["--grace", "0.5"]) { scratch, demo, nginx async throws in
+            let slow = try Curl.start(
+                ["--write-out", "%{http_code}", nginx.url("/slow?ms=10000")], outputPath: scratch.file("slow.out"),
+                errorPath: scratch.file("slow.err"))
+            defer { slow.stop() }
+            usleep(300_000)  // the request reaches the app
 
-        let signalled = ContinuousClock.now
-        demo.process.signal(SIGTERM)
-        let status = demo.process.waitForExit(within: .seconds(10))
-        let stopTook = ContinuousClock.now - signalled
+            let signalled = ContinuousClock.now
+            demo.process.signal(SIGTERM)
+            let status = demo.process.waitForExit(within: .seconds(10))
+            let stopTook = ContinuousClock.now - signalled
 
-        #expect(status == 0)
-        #expect(stopTook >= .milliseconds(500) && stopTook < .seconds(2))
-        #expect(demo.log.contains("requests still in flight after the grace period are cut off"))
-        print("stop with --grace 0.5 and a 10 s request took \(stopTook)")
+            #expect(status == 0)
+            #expect(stopTook >= .milliseconds(500) && stopTook < .seconds(2))
+            #expect(demo.log.contains("requests still in flight after the grace period are cut off"))
+            print("stop with --grace 0.5 and a 10 s request took \(stopTook)")
+        }
     }
 
     @Test("requests queued on the socket when SIGTERM arrives are still served")
@@ -124,33 +112,29 @@ struct GracefulShutdownTests {
     }
 
     private func queuedConnectionsAreDrainedExclusively() async throws {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
         // Two request threads: the third request waits in the socket's backlog.
-        let demo = try StandaloneDemo(scratch: scratch, arguments: ["--grace", "5", "--max-threads", "2"])
-        defer { demo.stop() }
-        let nginx = try PrivateNginx(
-            scratch: scratch, port: try DemoServer.freePort(), socket: demo.socket, keepalive: 1)
-        defer { nginx.stop() }
-        let first = try Curl.start(
-            ["--write-out", "%{http_code}", nginx.url("/slow?ms=800")], outputPath: scratch.file("first.out"),
-            errorPath: scratch.file("first.err"))
-        defer { first.stop() }
-        let second = try Curl.start(
-            ["--write-out", "%{http_code}", nginx.url("/slow?ms=800")], outputPath: scratch.file("second.out"),
-            errorPath: scratch.file("second.err"))
-        defer { second.stop() }
-        let third = try Curl.start(
-            ["--write-out", "%{http_code}", nginx.url("/slow?ms=800")], outputPath: scratch.file("third.out"),
-            errorPath: scratch.file("third.err"))
-        defer { third.stop() }
-        usleep(300_000)
-        demo.process.signal(SIGTERM)
+        try await StandaloneDemo.behindNginx(arguments: ["--grace", "5", "--max-threads", "2"], keepalive: 1) {
+            scratch, demo, nginx async throws in
+            let first = try Curl.start(
+                ["--write-out", "%{http_code}", nginx.url("/slow?ms=800")], outputPath: scratch.file("first.out"),
+                errorPath: scratch.file("first.err"))
+            defer { first.stop() }
+            let second = try Curl.start(
+                ["--write-out", "%{http_code}", nginx.url("/slow?ms=800")], outputPath: scratch.file("second.out"),
+                errorPath: scratch.file("second.err"))
+            defer { second.stop() }
+            let third = try Curl.start(
+                ["--write-out", "%{http_code}", nginx.url("/slow?ms=800")], outputPath: scratch.file("third.out"),
+                errorPath: scratch.file("third.err"))
+            defer { third.stop() }
+            usleep(300_000)
+            demo.process.signal(SIGTERM)
 
-        #expect(demo.process.waitForExit(within: .seconds(10)) == 0)
-        for (process, name) in [(first, "first.out"), (second, "second.out"), (third, "third.out")] {
-            #expect(process.waitForExit(within: .seconds(5)) == 0)
-            #expect(scratch.read(name) == "slept 800 ms\n200")
+            #expect(demo.process.waitForExit(within: .seconds(10)) == 0)
+            for (process, name) in [(first, "first.out"), (second, "second.out"), (third, "third.out")] {
+                #expect(process.waitForExit(within: .seconds(5)) == 0)
+                #expect(scratch.read(name) == "slept 800 ms\n200")
+            }
         }
     }
 }

@@ -37,66 +37,65 @@ struct ObservabilityTests {
     }
 
     private func statusPageExclusively() async throws {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let demo = try StandaloneDemo(scratch: scratch, arguments: ["--slow-request", "0.2", "--max-threads", "64"])
-        defer { demo.stop() }
-        let nginx = try PrivateNginx(scratch: scratch, port: try DemoServer.freePort(), socket: demo.socket)
-        defer { nginx.stop() }
-        #expect(try await Curl.run(["--silent", nginx.url("/slow?ms=300")]).body == "slept 300 ms\n")
-        #expect(try await Curl.run(["--silent", nginx.url("/slow?ms=1")]).body == "slept 1 ms\n")
-        let stream = try Curl.start(
-            ["--no-buffer", nginx.url("/sse?every_ms=50")], outputPath: scratch.file("sse.out"),
-            errorPath: scratch.file("sse.err"))
-        defer { stream.stop() }
-        #expect(eventually(within: .seconds(5)) { scratch.read("sse.out").contains("data: tick 3\n\n") })
+        try await StandaloneDemo.behindNginx(arguments: ["--slow-request", "0.2", "--max-threads", "64"]) {
+            scratch, demo, nginx async throws in
+            #expect(try await Curl.run(["--silent", nginx.url("/slow?ms=300")]).body == "slept 300 ms\n")
+            #expect(try await Curl.run(["--silent", nginx.url("/slow?ms=1")]).body == "slept 1 ms\n")
+            let stream = try Curl.start(
+                ["--no-buffer", nginx.url("/sse?every_ms=50")], outputPath: scratch.file("sse.out"),
+                errorPath: scratch.file("sse.err"))
+            defer { stream.stop() }
+            #expect(eventually(within: .seconds(5)) { scratch.read("sse.out").contains("data: tick 3\n\n") })
 
-        let json = try await Curl.run(["--silent", "--include", nginx.url("/_hyper/status")]).body
-        #expect(json.contains("Content-Type: application/json"))
-        #expect(json.contains("Cache-Control: no-store"))
-        let body = try #require(json.range(of: "\r\n\r\n").map { json[$0.upperBound...] })
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        let status = try decoder.decode(Status.self, from: Data(body.utf8))
-        #expect(status.acceptedRequests == 4, "two slow, the stream, this one")
-        #expect(status.activeRequests == 2, "the stream and this request")
-        #expect(status.slowRequests == 1)
-        #expect(status.threads.busy == 1, "this request; the stream has handed its connection off")
-        #expect(status.threads.total == status.threads.busy + status.threads.idle)
-        #expect(status.threads.max == 64)
-        #expect(status.uptimeSeconds > 0 && status.uptimeSeconds < 60)
-        #expect(abs(Double(status.startTime) + status.uptimeSeconds - Date().timeIntervalSince1970) < 5)
-        let open = try #require(status.openStreams.first)
-        #expect(status.openStreams.count == 1)
-        #expect(open.route == "/sse" && open.path == "/sse")
-        #expect(open.events >= 3 && open.bytesSent >= open.events * "data: tick 1\n\n".utf8.count)
-        #expect(open.ageSeconds > 0.1 && open.ageSeconds < 10)
+            let json = try await Curl.run(["--silent", "--include", nginx.url("/_hyper/status")]).body
+            #expect(json.contains("Content-Type: application/json"))
+            #expect(json.contains("Cache-Control: no-store"))
+            let body = try #require(json.range(of: "\r\n\r\n").map { json[$0.upperBound...] })
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            let status = try decoder.decode(Status.self, from: Data(body.utf8))
+            #expect(status.acceptedRequests == 4, "two slow, the stream, this one")
+            #expect(status.activeRequests == 2, "the stream and this request")
+            #expect(status.slowRequests == 1)
+            #expect(status.threads.busy == 1, "this request; the stream has handed its connection off")
+            #expect(status.threads.total == status.threads.busy + status.threads.idle)
+            #expect(status.threads.max == 64)
+            #expect(status.uptimeSeconds > 0 && status.uptimeSeconds < 60)
+            #expect(abs(Double(status.startTime) + status.uptimeSeconds - Date().timeIntervalSince1970) < 5)
+            let open = try #require(status.openStreams.first)
+            #expect(status.openStreams.count == 1)
+            #expect(open.route == "/sse" && open.path == "/sse")
+            #expect(open.events >= 3 && open.bytesSent >= open.events * "data: tick 1\n\n".utf8.count)
+            #expect(open.ageSeconds > 0.1 && open.ageSeconds < 10)
 
-        let prometheus = try await Curl.run(["--silent", nginx.url("/_hyper/status?prometheus")]).body
-        #expect(prometheus.contains("# TYPE hyper_requests_accepted_total counter\nhyper_requests_accepted_total 5\n"))
-        #expect(prometheus.contains("\nhyper_requests_slow_total 1\n"))
-        #expect(prometheus.contains("\nhyper_streams_open{route=\"/sse\"} 1\n"))
-        #expect(prometheus.contains("\nhyper_threads_max 64\n"))
-        let scraped = try await Curl.run([
-            "--silent",
-            "--header", "Accept: application/openmetrics-text; version=1.0.0", nginx.url("/_hyper/status"),
-        ])
-        #expect(scraped.body.hasPrefix("# HELP hyper_start_time_seconds"))
-        #expect(
-            try await Curl.run([
+            let prometheus = try await Curl.run(["--silent", nginx.url("/_hyper/status?prometheus")]).body
+            #expect(
+                prometheus.contains("# TYPE hyper_requests_accepted_total counter\nhyper_requests_accepted_total 5\n"))
+            #expect(prometheus.contains("\nhyper_requests_slow_total 1\n"))
+            #expect(prometheus.contains("\nhyper_streams_open{route=\"/sse\"} 1\n"))
+            #expect(prometheus.contains("\nhyper_threads_max 64\n"))
+            let scraped = try await Curl.run([
                 "--silent",
-                "--request", "POST", "--write-out", "%{http_code}", "--output", "/dev/null",
-                nginx.url("/_hyper/status"),
-            ]).body == "405")
+                "--header", "Accept: application/openmetrics-text; version=1.0.0", nginx.url("/_hyper/status"),
+            ])
+            #expect(scraped.body.hasPrefix("# HELP hyper_start_time_seconds"))
+            #expect(
+                try await Curl.run([
+                    "--silent",
+                    "--request", "POST", "--write-out", "%{http_code}", "--output", "/dev/null",
+                    nginx.url("/_hyper/status"),
+                ]).body == "405")
 
-        stream.stop()
-        #expect(eventually(within: .seconds(5)) { demo.log.contains("route=/sse") })
-        let streamLine = try #require(demo.log.split(separator: "\n").first { $0.contains("route=/sse") })
-        #expect(
-            streamLine.contains("client=gone") && streamLine.contains("stream_s=") && streamLine.contains("writes="))
-        let slowLine = try #require(demo.log.split(separator: "\n").first { $0.contains("Hyper: slow request") })
-        #expect(slowLine.contains("warning") && slowLine.contains("path=/slow") && slowLine.contains("route=/slow"))
-        #expect(demo.log.components(separatedBy: "Hyper: slow request").count == 2, "the 1 ms request is not slow")
+            stream.stop()
+            #expect(eventually(within: .seconds(5)) { demo.log.contains("route=/sse") })
+            let streamLine = try #require(demo.log.split(separator: "\n").first { $0.contains("route=/sse") })
+            #expect(
+                streamLine.contains("client=gone") && streamLine.contains("stream_s=") && streamLine.contains("writes=")
+            )
+            let slowLine = try #require(demo.log.split(separator: "\n").first { $0.contains("Hyper: slow request") })
+            #expect(slowLine.contains("warning") && slowLine.contains("path=/slow") && slowLine.contains("route=/slow"))
+            #expect(demo.log.components(separatedBy: "Hyper: slow request").count == 2, "the 1 ms request is not slow")
+        }
     }
 
     @Test("--log-level warning keeps access lines out of the log but not slow requests")
@@ -105,16 +104,13 @@ struct ObservabilityTests {
     }
 
     private func logLevelExclusively() async throws {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let demo = try StandaloneDemo(scratch: scratch, arguments: ["--log-level", "warning", "--slow-request", "0.1"])
-        defer { demo.stop() }
-        let nginx = try PrivateNginx(scratch: scratch, port: try DemoServer.freePort(), socket: demo.socket)
-        defer { nginx.stop() }
-        #expect(try await Curl.run(["--silent", nginx.url("/hello")]).body == "Hello, world!")
-        #expect(try await Curl.run(["--silent", nginx.url("/slow?ms=200")]).body == "slept 200 ms\n")
-        #expect(eventually(within: .seconds(5)) { demo.log.contains("Hyper: slow request") })
-        #expect(!demo.log.contains("GET /hello"))
+        try await StandaloneDemo.behindNginx(arguments: ["--log-level", "warning", "--slow-request", "0.1"]) {
+            scratch, demo, nginx async throws in
+            #expect(try await Curl.run(["--silent", nginx.url("/hello")]).body == "Hello, world!")
+            #expect(try await Curl.run(["--silent", nginx.url("/slow?ms=200")]).body == "slept 200 ms\n")
+            #expect(eventually(within: .seconds(5)) { demo.log.contains("Hyper: slow request") })
+            #expect(!demo.log.contains("GET /hello"))
+        }
     }
 
     @Test("the production site passes requests and streams, and shows the status page to 127.0.0.1 only")

@@ -35,3 +35,22 @@ final class StandaloneDemo {
         process.stop()
     }
 }
+
+extension StandaloneDemo {
+    /// Runs `body` with the demo (started with `arguments`) behind a private nginx of its own
+    /// (`keepalive` kept connections), in a fresh scratch directory; stops both and removes the
+    /// directory afterwards.
+    static func behindNginx<T>(
+        arguments: [String] = [], keepalive: Int = 32,
+        _ body: (ScratchDirectory, StandaloneDemo, PrivateNginx) async throws -> T
+    ) async throws -> T {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let demo = try StandaloneDemo(scratch: scratch, arguments: arguments)
+        defer { demo.stop() }
+        let nginx = try PrivateNginx(
+            scratch: scratch, port: try DemoServer.freePort(), socket: demo.socket, keepalive: keepalive)
+        defer { nginx.stop() }
+        return try await body(scratch, demo, nginx)
+    }
+}
