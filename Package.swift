@@ -21,11 +21,14 @@ let package = Package(
             pkgConfig: "fcgi",
             providers: [.apt(["libfcgi-dev"])]
         ),
+        // What must be written in C: the replacement of libfcgi's OS_Read, signal handlers.
+        .target(name: "CHyperSystem"),
         // The FastCGI transport: sockets, request threads, libfcgi. The only module calling FCGX_*.
         .target(
             name: "HyperFastCGI",
             dependencies: [
                 "CFastCGI",
+                "CHyperSystem",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -3,13 +3,15 @@ import Logging
 
 extension Application {
     /// Logs one line per request: method, path, status, bytes, duration; for a stream also how
-    /// long it was open, how many writes it made and who ended it. An ordinary request slower
+    /// long it was open, how many writes it made and who ended it. The path's control characters
+    /// are escaped, so that a client cannot forge log lines. An ordinary request slower
     /// than `Configuration.slowRequestThreshold` is also logged as a warning and counted. Below
     /// the info level no access-line work is done.
     func logAccess(
         method: String, path: String, record: ResponseRecord, outcome: ResponseOutcome, started: ContinuousClock.Instant
     ) {
         let duration = ContinuousClock.now - started
+        let path = path.escapingControlCharacters
         if let threshold = configuration.slowRequestThreshold, duration > threshold, record.stream == nil {
             slowRequests.add(1, ordering: .relaxed)
             logger.warning(

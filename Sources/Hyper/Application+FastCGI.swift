@@ -6,22 +6,18 @@ import Logging
 import Synchronization
 
 extension Application {
-    /// Serves the app on `socket` until SIGTERM or SIGINT, then stops gracefully (see
-    /// `shutDown(_:socket:)`) and returns. Under systemd (`NOTIFY_SOCKET`) it reports `READY=1`
-    /// once it accepts, keeps `STATUS=` current, pings the watchdog and reports `STOPPING=1`.
+    /// Serves the app on `socket` until SIGTERM, SIGINT or SIGQUIT, then stops gracefully (see
+    /// `shutDown(_:socket:)`) and returns. SIGUSR1 logs the server's figures; SIGHUP and SIGUSR2 are
+    /// ignored with a log line. Under systemd (`NOTIFY_SOCKET`) it reports `READY=1` once it
+    /// accepts, keeps `STATUS=` current, pings the watchdog and reports `STOPPING=1`.
     ///
-    /// Call it from the main thread before starting other threads: it blocks SIGTERM and SIGINT
-    /// in every thread and waits for them here, and ignores SIGPIPE (a client that went away is
-    /// seen as a write error instead).
-    public func run(on socket: ListeningSocket) {
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGTERM)
-        sigaddset(&signals, SIGINT)
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
+    /// Call it from the main thread: it waits for the signals there. It ignores SIGPIPE (a client
+    /// that went away is seen as a write error instead). It throws, before serving, when the
+    /// signals cannot be taken over or libfcgi's reads would bypass Hyper's input check.
+    public func run(on socket: ListeningSocket) throws {
         signal(SIGPIPE, SIG_IGN)
-
-        let server = FastCGIServer(socket: socket, configuration: configuration.server, logger: logger) {
+        let signals = try SignalForwarding()
+        let server = try FastCGIServer(socket: socket, configuration: configuration.server, logger: logger) {
             [self] exchange in
             serve(exchange)
         }
@@ -34,19 +30,37 @@ extension Application {
             "Hyper: serving",
             metadata: [
                 "socket": "\(socket.address)", "max-threads": "\(server.maxThreads)",
-                "descriptor-limit": "\(server.descriptorLimit)",
+                "max-streams": "\(server.maxStreams)", "descriptor-limit": "\(server.descriptorLimit)",
             ])
-        if server.maxThreads < configuration.server.maxThreads {
+        if server.maxThreads < configuration.server.maxThreads && configuration.server.maxThreads != FastCGIServer.Configuration().maxThreads {
             logger.warning(
-                "Hyper: --max-threads lowered to what the descriptor limit holds (raise LimitNOFILE for more streams)",
+                "Hyper: fewer request threads than configured: the descriptor limit holds no more (raise LimitNOFILE)",
                 metadata: ["requested": "\(configuration.server.maxThreads)", "max-threads": "\(server.maxThreads)"])
         }
-
-        var received: Int32 = 0
-        sigwait(&signals, &received)
-        logger.info("Hyper: stopping", metadata: ["signal": "\(received == SIGTERM ? "SIGTERM" : "SIGINT")"])
-        announceStopping(to: notifier, server: server, reporting: reporting)
-        shutDown(server, socket: socket)
+        while true {
+            let received = signals.next()
+            let name = SignalForwarding.name(of: received)
+            switch received {
+            case SIGTERM, SIGINT, SIGQUIT:
+                logger.info("Hyper: stopping", metadata: ["signal": "\(name)"])
+                announceStopping(to: notifier, server: server, reporting: reporting)
+                shutDown(server, socket: socket)
+                return
+            case SIGUSR1:
+                let figures = server.statistics
+                logger.notice(
+                    "Hyper: figures",
+                    metadata: [
+                        "signal": "\(name)", "threads": "\(figures.threads)", "accepting": "\(figures.accepting)",
+                        "busy": "\(figures.busy)", "streams": "\(figures.handedOffStreams)",
+                        "requests": "\(figures.acceptedRequests)",
+                    ])
+            default:
+                logger.notice(
+                    "Hyper: signal ignored: there is no configuration to reload; restart the service to apply changes",
+                    metadata: ["signal": "\(name)"])
+            }
+        }
     }
 
     /// Makes libdispatch (which runs Swift's timers, `Task.sleep` among them) create its epoll
@@ -76,7 +90,8 @@ extension Application {
                 return
             }
             logger.warning(
-                "Hyper: bad request", metadata: ["status": "\(error.status.code)", "error": "\(error.message)"])
+                "Hyper: bad request",
+                metadata: ["status": "\(error.status.code)", "error": "\(error.message.escapingControlCharacters)"])
             let response = error.response(for: Request(method: .get, path: "/"))
             let outcome = exchange.writeResponse(encodeHead(of: response, record: record) + response.bodyBytes)
             logAccess(method: "-", path: "-", record: record, outcome: outcome, started: started)
@@ -128,10 +143,16 @@ extension Application {
     /// Runs the route on a task and writes its response into `channel`.
     private func produceResponse(to request: Request, into channel: ResponseChannel, record: ResponseRecord) async {
         defer { channel.finish() }
-        let response = await routedResponse(
+        var response = await routedResponse(
             to: request,
             notFound: { statusResponse(for: request) ?? HTTPError(.notFound).response(for: request) },
             matched: { record.route = $0.description })
+        if case .stream = response.body, let server = runningServer.withLock({ $0 }), !server.hasRoomForAnotherStream {
+            logger.warning(
+                "Hyper: stream refused with 503: the stream limit is reached (raise --max-streams or LimitNOFILE)",
+                metadata: ["path": "\(request.path.escapingControlCharacters)", "max-streams": "\(server.maxStreams)"])
+            response = HTTPError(.serviceUnavailable, headerFields: [.retryAfter: "5"]).response(for: request)
+        }
         let isHead = request.method == .head
         let head = encodeHead(of: response, record: record)
         do {
@@ -149,7 +170,12 @@ extension Application {
         } catch is ClientDisconnectedError, is CancellationError, is ResponseEndedError {
             // The request thread saw the client go, or the server ended the stream: both logged.
         } catch {
-            logger.error("Hyper: stream ended by an error", metadata: ["path": "\(request.path)", "error": "\(error)"])
+            logger.error(
+                "Hyper: stream ended by an error",
+                metadata: [
+                    "path": "\(request.path.escapingControlCharacters)",
+                    "error": "\(String(describing: error).escapingControlCharacters)",
+                ])
         }
     }
 

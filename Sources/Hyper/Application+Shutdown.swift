@@ -16,7 +16,7 @@ extension Application {
         logger.info(
             "Hyper: stopped accepting; waiting for requests in flight",
             metadata: [
-                "requests": "\(server.statistics.busy - endedStreams)", "streams ended": "\(endedStreams)",
+                "requests": "\(server.statistics.busy)", "streams ended": "\(endedStreams)",
             ])
         let finished = server.waitUntilStopped(timeout: configuration.shutdownGracePeriod)
         if !finished {

@@ -101,7 +101,10 @@ public final class Application: Sendable {
         } catch {
             logger.error(
                 "Hyper: route failed",
-                metadata: ["method": "\(request.method)", "path": "\(request.path)", "error": "\(error)"])
+                metadata: [
+                    "method": "\(request.method)", "path": "\(request.path.escapingControlCharacters)",
+                    "error": "\(String(describing: error).escapingControlCharacters)",
+                ])
             return HTTPError(.internalServerError).response(for: request)
         }
     }

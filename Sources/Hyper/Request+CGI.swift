@@ -1,6 +1,9 @@
 import HTTPTypes
 
 extension Request {
+    /// The most header fields a request may have; nginx passes each as an `HTTP_*` parameter.
+    public static let maximumHeaderFields = 1_000
+
     /// Builds a request from the CGI parameters nginx sends over FastCGI.
     ///
     /// The route path is `PATH_INFO` when nginx splits the path (`fastcgi_split_path_info`),
@@ -8,7 +11,8 @@ extension Request {
     /// (already decoded and normalised by nginx), else the path of `REQUEST_URI` decoded here.
     /// The query is `QUERY_STRING`, else the part of `REQUEST_URI` after `?`.
     /// Either way the path is normalised again: empty and `.` segments dropped, `..` resolved.
-    /// A `..` above the root, a NUL byte or an unknown method is a 400.
+    /// A `..` above the root, a NUL byte or an unknown method is a 400; more than
+    /// `maximumHeaderFields` header fields is a 431.
     static func fromCGI(_ parameters: [(name: String, value: String)]) throws(HTTPError) -> Request {
         var methodName: String?
         var documentURI: String?
@@ -34,6 +38,11 @@ extension Request {
                 if name.hasPrefix("HTTP_"), name != "HTTP_CONTENT_LENGTH", name != "HTTP_CONTENT_TYPE",
                     let fieldName = HTTPField.Name(headerName(fromCGI: name))
                 {
+                    guard fields.count < maximumHeaderFields else {
+                        throw HTTPError(
+                            .requestHeaderFieldsTooLarge,
+                            message: "The request has more than \(maximumHeaderFields) header fields.")
+                    }
                     appendField(fieldName, value, to: &fields)
                 }
             }

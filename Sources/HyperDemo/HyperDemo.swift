@@ -30,6 +30,12 @@ struct HyperDemo: ParsableCommand {
     @Option(help: "Most request threads at once; every request in flight or kept connection holds one.")
     var maxThreads: Int = FastCGIServer.Configuration().maxThreads
 
+    @Option(help: "Most streams open at once (lowered to what the descriptor limit holds); more get 503.")
+    var maxStreams: Int = FastCGIServer.Configuration().maxStreams
+
+    @Option(help: "Seconds a request may take to arrive whole; a slower one's connection is closed.")
+    var requestTimeout: Double = 10
+
     @Option(help: "Largest request body in bytes; larger ones get 413.")
     var maxBody: Int = Application.Configuration().maxBodySize
 
@@ -57,6 +63,8 @@ struct HyperDemo: ParsableCommand {
             throw ValidationError("pass either --socket or --listen, not both")
         }
         guard maxThreads >= 2 else { throw ValidationError("--max-threads must be at least 2") }
+        guard maxStreams >= 1 else { throw ValidationError("--max-streams must be at least 1") }
+        guard requestTimeout > 0 else { throw ValidationError("--request-timeout must be positive") }
         guard maxBody >= 0 else { throw ValidationError("--max-body must not be negative") }
         guard heartbeat > 0, grace >= 0 else {
             throw ValidationError("--heartbeat must be positive and --grace not negative")
@@ -89,9 +97,16 @@ struct HyperDemo: ParsableCommand {
         configuration.slowRequestThreshold = slowRequest.map { .milliseconds(Int($0 * 1000)) }
         configuration.statusPath = statusPath.isEmpty ? nil : statusPath
         configuration.server.maxThreads = maxThreads
+        configuration.server.maxStreams = maxStreams
+        configuration.server.requestTimeout = .milliseconds(Int(requestTimeout * 1000))
         let app = Application(router: try DemoRoutes.router(), configuration: configuration, logger: logger)
         DemoServices.shared.attach(app)
-        app.run(on: listeningSocket)
+        do {
+            try app.run(on: listeningSocket)
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode(1)
+        }
     }
 
     private func openSocket() throws -> ListeningSocket {

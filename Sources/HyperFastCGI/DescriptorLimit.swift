@@ -1,8 +1,8 @@
 import Glibc
 
-/// The process's limit on open descriptors. Every open stream holds at least two (its
-/// connection and its thread's wake-up descriptor), so the default soft limit of 1024 would cap
-/// a server at a few hundred streams.
+/// The process's limit on open descriptors. Every handed-off stream holds one (its connection)
+/// and every request thread two (its connection and its wake-up descriptor), so the default soft
+/// limit of 1024 would cap a server at a few hundred streams.
 public enum DescriptorLimit {
     /// Raises the soft limit to the hard limit, as a server holding thousands of connections
     /// needs; returns the limit now in force.
@@ -18,13 +18,16 @@ public enum DescriptorLimit {
         return Int(clamping: limit.rlim_cur)
     }
 
-    /// How many request threads fit in `limit` descriptors beside the `alreadyOpen` ones: each
-    /// holds two (its connection and its wake-up descriptor), and a reserve stays free for the
-    /// runtime (libdispatch traps when it cannot open a descriptor), logs and the app's files.
-    public static func threadCapacity(within limit: Int, alreadyOpen: Int = openCount()) -> Int {
+    /// How the descriptors in `limit` are shared beside the `alreadyOpen` ones and a reserve
+    /// for the runtime (libdispatch traps when it cannot open a descriptor), logs and the app's
+    /// files: three quarters go to handed-off streams (one each), a quarter to request threads
+    /// (two each: a connection and a wake-up descriptor). A crowd of streams therefore never
+    /// takes the descriptors that ordinary requests need.
+    public static func budget(within limit: Int, alreadyOpen: Int = openCount()) -> (threads: Int, streams: Int) {
         let available = limit - alreadyOpen
         let reserve = min(available / 2, max(32, limit / 32))
-        return max(1, (available - reserve) / 2)
+        let shared = max(0, available - reserve)
+        return (threads: max(1, shared / 8), streams: max(1, shared * 3 / 4))
     }
 
     /// How many descriptors the process has open now (inherited ones included).

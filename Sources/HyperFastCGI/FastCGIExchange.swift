@@ -1,5 +1,7 @@
 import CFastCGI
+import CHyperSystem
 import Glibc
+import Logging
 
 /// One FastCGI request slot owned by a single request thread: it accepts a request, reads its
 /// parameters and body, and writes the response.
@@ -11,98 +13,161 @@ import Glibc
 public final class FastCGIExchange {
     private let request: UnsafeMutablePointer<FCGX_Request>
     private var isInRequest = false
+    private let listeningDescriptor: Int32
+    private let listensOnTCP: Bool
+    /// Checks every byte libfcgi reads for this exchange's thread.
+    private let readGate: LibfcgiReadGate
     /// Wakes this exchange's thread when its route produces output.
     let wakeUp: WakeUpSignal
     /// The server's count of streams handed off and still open.
     let openStreams: OpenStreamCount
 
-    /// Initialises libfcgi once per process. libfcgi installs handlers for SIGPIPE, SIGUSR1 and
-    /// SIGTERM here that only set flags; callers install their own signal handling afterwards.
+    /// Initialises libfcgi once per process. libfcgi installs handlers for SIGPIPE and SIGUSR1
+    /// here that only set flags; callers install their own signal handling afterwards.
     static let libraryInitialised: Bool = FCGX_Init() == 0
 
-    /// Creates an exchange that accepts connections on `listeningDescriptor`, counting its
-    /// handed-off streams in `openStreams`; nil when the
-    /// process is out of descriptors for its wake-up signal.
-    init?(listeningDescriptor: Int32, openStreams: OpenStreamCount) {
+    /// How long the web server waits for the response's end after closing its side
+    /// (`finish()` on a connection that is not kept): unread input left at close would make the
+    /// kernel reset the connection, which can cost the web server the end of the response.
+    static let closeDrainLimit: Duration = .seconds(1)
+
+    /// Creates an exchange for the calling thread, the only one that may use it: it accepts
+    /// connections on `listeningDescriptor` and reads their requests through a `LibfcgiReadGate`
+    /// that allows each `requestTimeout`. Nil when the process is out of descriptors for its
+    /// wake-up signal.
+    init?(
+        listeningDescriptor: Int32, listensOnTCP: Bool, requestTimeout: Duration, openStreams: OpenStreamCount,
+        logger: Logger
+    ) {
         precondition(Self.libraryInitialised, "HyperFastCGI: FCGX_Init failed")
         guard let wakeUp = WakeUpSignal() else { return nil }
         self.wakeUp = wakeUp
         self.openStreams = openStreams
+        self.listeningDescriptor = listeningDescriptor
+        self.listensOnTCP = listensOnTCP
+        readGate = LibfcgiReadGate(requestTimeout: requestTimeout, logger: logger)
+        readGate.installOnCurrentThread()
         request = .allocate(capacity: 1)
-        FCGX_InitRequest(request, listeningDescriptor, 0)
+        // libfcgi never accepts by itself: `acceptConnection` does, and hands it the connection.
+        FCGX_InitRequest(request, -1, 0)
     }
 
     deinit {
         if isInRequest { FCGX_Finish_r(request) }
         closeConnection()
         request.deallocate()
+        LibfcgiReadGate.removeFromCurrentThread()
     }
 
-    /// Whether the connection of the last request stays open for the next one (keep-alive).
-    /// The next `accept()` then waits on that connection instead of the listening socket.
+    /// Whether the connection of the last request stays open for the next one (keep-alive):
+    /// `readRequest()` then reads from it, without a new `acceptConnection()`.
     var holdsKeptConnection: Bool {
         request.pointee.ipcFd >= 0
     }
 
-    /// How `accept` ended.
+    /// How `acceptConnection` ended.
     enum AcceptOutcome: Equatable {
-        /// A request was read; serve it, then call `finish`.
-        case request
-        /// No connection came within the listening socket's wait limit, or the kept connection
-        /// was closed by the peer and nothing else was queued.
+        /// A connection was accepted; read its request with `readRequest`.
+        case connection
+        /// No connection came within the listening socket's wait limit, or one that came was gone
+        /// before it could be accepted.
         case nothingQueued
         /// Accepting failed with this `errno`.
         case failed(Int32)
     }
 
-    /// Reads the next request from the kept connection, or else accepts a connection on the
-    /// listening socket and reads its first request. Call it on a kept connection once
-    /// `StopSignal.wait` has seen it readable; on the listening socket it waits for a connection
-    /// for at most `ListeningSocket.acceptWaitLimit`.
-    func accept() -> AcceptOutcome {
-        let result = FCGX_Accept_r(request)
-        if result >= 0 {
-            // libfcgi accepts a request whose parameters ended early (a begin-request record, then
-            // end-of-file or a refused record): such a request is dropped, never handed on.
-            guard FCGX_GetError(request.pointee.in) == 0 else {
-                closeConnection()
-                return .nothingQueued
+    /// Waits in `accept(2)` for a new connection, for at most `ListeningSocket.acceptWaitLimit`.
+    func acceptConnection() -> AcceptOutcome {
+        precondition(!holdsKeptConnection, "HyperFastCGI: a connection is already open")
+        let connection = hyper_accept_cloexec(listeningDescriptor)
+        guard connection >= 0 else {
+            switch errno {
+            case EAGAIN, EWOULDBLOCK, EINTR, ECONNABORTED, EPROTO: return .nothingQueued
+            case let code: return .failed(code)
             }
-            isInRequest = true
-            return .request
         }
-        let code = result == -9999 ? errno : -result
-        return code == EAGAIN || code == EWOULDBLOCK ? .nothingQueued : .failed(code)
+        if listensOnTCP {
+            var one: Int32 = 1  // responses go out in few writes; no need to wait for acknowledgements
+            _ = setsockopt(connection, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
+        // Handed to libfcgi as a kept connection, which `FCGX_Accept_r` reads without accepting;
+        // `detached` makes libfcgi close it without its unbounded drain (see `finish()`).
+        request.pointee.ipcFd = connection
+        request.pointee.keepConnection = 1
+        request.pointee.detached = 1
+        return .connection
     }
 
-    /// Closes the kept connection without reading from it: the peer sees end-of-file and drops
+    /// Reads the next request from the open connection (a new one or a kept one). Returns false
+    /// when none could be read: the peer closed the connection, or sent input the read gate
+    /// refused, or took longer than the request timeout; the connection is closed then.
+    func readRequest() -> Bool {
+        precondition(holdsKeptConnection && !isInRequest, "HyperFastCGI: no connection to read a request from")
+        readGate.beginRequest()
+        let result = FCGX_Accept_r(request)
+        // A negative result: libfcgi closed the connection after a failed read and then failed
+        // to accept a new one on its listening descriptor, -1.
+        guard result >= 0 else { return false }
+        // libfcgi accepts a request whose parameters ended early (a begin-request record, then
+        // end-of-file or a refused record): such a request is dropped, never handed on.
+        guard FCGX_GetError(request.pointee.in) == 0 else {
+            closeConnection()
+            return false
+        }
+        request.pointee.detached = 1
+        isInRequest = true
+        return true
+    }
+
+    /// Closes the open connection without reading from it: the peer sees end-of-file and drops
     /// the connection from its pool. Used by an idle thread when the server stops.
     func closeConnection() {
-        if request.pointee.ipcFd >= 0 { LibfcgiReadGate.forget(request.pointee.ipcFd) }
         FCGX_Free(request, 1)
     }
 
-    /// Ends the current request: flushes output and sends FastCGI's end-of-request record.
+    /// Ends the current request: flushes output and sends FastCGI's end-of-request record. A
+    /// connection that is not kept is closed, after its write side is shut and what the web
+    /// server still sends is read for at most `closeDrainLimit`.
     func finish() {
         guard isInRequest else { return }
-        let connection = request.pointee.ipcFd
-        FCGX_Finish_r(request)
-        if request.pointee.ipcFd < 0 { LibfcgiReadGate.forget(connection) }
         isInRequest = false
+        if request.pointee.keepConnection == 0 {
+            FCGX_FClose(request.pointee.err)
+            FCGX_FClose(request.pointee.out)
+            drainBeforeClose(request.pointee.ipcFd)
+        }
+        FCGX_Finish_r(request)
+    }
+
+    /// Shuts the write side of `connection` and reads until the peer closes its side, no more than
+    /// `closeDrainLimit`, so that closing it does not reset it while the peer is still reading.
+    private func drainBeforeClose(_ connection: Int32) {
+        guard shutdown(connection, Int32(SHUT_WR)) == 0 else { return }
+        let deadline = ContinuousClock.now + Self.closeDrainLimit
+        var trash = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let left = deadline - .now
+            guard left > .zero else { return }
+            var readable = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+            let (seconds, attoseconds) = left.components
+            guard poll(&readable, 1, Int32(seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)) > 0 else { return }
+            guard trash.withUnsafeMutableBytes({ recv(connection, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }) > 0
+            else { return }
+        }
     }
 
     /// Takes the current request's connection away from libfcgi, which frees its buffers and
     /// forgets the connection without ending the request: the caller writes the rest of the
     /// response and the end of the request itself, then closes it. Flush first. The next
-    /// `accept()` waits for a new connection.
+    /// request needs a new `acceptConnection()`.
     func releaseConnection() -> StreamConnection {
         precondition(isInRequest, "HyperFastCGI: no request to release")
         let descriptor = request.pointee.ipcFd
         let requestID = UInt16(truncatingIfNeeded: request.pointee.requestId)
-        LibfcgiReadGate.forget(descriptor)
         FCGX_Free(request, 0)
         request.pointee.ipcFd = -1
         request.pointee.keepConnection = 0
+        request.pointee.detached = 0
         isInRequest = false
         return StreamConnection(descriptor: descriptor, requestID: requestID)
     }

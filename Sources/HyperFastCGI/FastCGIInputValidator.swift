@@ -7,10 +7,18 @@
 /// holds (a stack overflow). This state machine follows the record framing across reads and
 /// decodes every name–value length of `FCGI_PARAMS` and `FCGI_GET_VALUES` content, and refuses:
 /// a version other than 1, a begin-request body that is not 8 bytes, a name or value longer than
-/// `maximumLength`, more than `maximumParameterBytes` of parameters in one request, a
-/// `FCGI_GET_VALUES` record with more than `maximumValuesRequested` pairs, an
+/// `maximumLength`, a NUL byte inside a parameter's name or value (libfcgi would cut the string
+/// there), more than `maximumParameterBytes` of parameters or `maximumParameters` pairs in one
+/// request, a `FCGI_GET_VALUES` record with more than `maximumValuesRequested` pairs, an
 /// `FCGI_ABORT_REQUEST` (reported as such, so the request ends as a client that left), and an end
 /// of input in the middle of a record. It keeps no bytes: memory stays constant whatever arrives.
+///
+/// It follows the input as libfcgi reads it, not as the peer describes it: one validator covers
+/// one request as libfcgi reads it from a connection (libfcgi starts every request with a new
+/// buffer, so the next request gets a new validator), and as in libfcgi only the first
+/// begin-request record opens the request; a later one (libfcgi answers it with
+/// `FCGI_CANT_MPX_CONN`) neither changes which request's parameters are decoded nor resets what
+/// was counted.
 struct FastCGIInputValidator: Equatable {
     /// Why the input was refused.
     enum Violation: Error, Equatable, CustomStringConvertible {
@@ -19,6 +27,8 @@ struct FastCGIInputValidator: Equatable {
         case nameOrValueTooLong(Int)
         case parametersTooLarge(Int)
         case tooManyValuesRequested(Int)
+        case tooManyParameters(Int)
+        case nulInParameter
         case abortedRequest(UInt16)
         case truncatedRecord
 
@@ -29,6 +39,8 @@ struct FastCGIInputValidator: Equatable {
             case .nameOrValueTooLong(let length): "HyperFastCGI: a parameter name or value of \(length) bytes"
             case .parametersTooLarge(let bytes): "HyperFastCGI: \(bytes) bytes of parameters in one request"
             case .tooManyValuesRequested(let count): "HyperFastCGI: a get-values record asking for \(count) values"
+            case .tooManyParameters(let count): "HyperFastCGI: \(count) parameters in one request"
+            case .nulInParameter: "HyperFastCGI: a NUL byte inside a parameter name or value"
             case .abortedRequest(let id): "HyperFastCGI: the web server aborted request \(id)"
             case .truncatedRecord: "HyperFastCGI: the connection ended inside a record"
             }
@@ -39,6 +51,9 @@ struct FastCGIInputValidator: Equatable {
     static let maximumLength = 1 << 20
     /// Most bytes of parameters (names, values and lengths) one request may send.
     static let maximumParameterBytes = 4 << 20
+    /// Most name–value pairs in one request's parameters (nginx sends about 30 plus one per
+    /// header; the framework answers 431 to more than `Request.maximumHeaderFields` headers).
+    static let maximumParameters = 10_000
     /// Most name–value pairs in one `FCGI_GET_VALUES` record (there are three variables to ask).
     static let maximumValuesRequested = 3
 
@@ -46,6 +61,7 @@ struct FastCGIInputValidator: Equatable {
         case beginRequest = 1
         case abortRequest = 2
         case params = 4
+        case stdin = 5
         case getValues = 9
     }
 
@@ -82,9 +98,11 @@ struct FastCGIInputValidator: Equatable {
             }
         }
 
-        /// Skips up to `count` name or value bytes at once; returns how many it took.
-        mutating func skip(upTo count: Int) -> Int {
-            let taken = min(count, bytesToSkip)
+        /// Skips up to `available.count` name or value bytes at once; returns how many it took.
+        /// With `refusingNUL`, a NUL byte among them is refused.
+        mutating func skip(_ available: UnsafeRawBufferPointer.SubSequence, refusingNUL: Bool) throws(Violation) -> Int {
+            let taken = min(available.count, bytesToSkip)
+            if refusingNUL && available.prefix(taken).contains(0) { throw .nulInParameter }
             bytesToSkip -= taken
             totalBytes += taken
             return taken
@@ -96,10 +114,13 @@ struct FastCGIInputValidator: Equatable {
     private var requestID: UInt16 = 0
     private var contentLeft = 0
     private var paddingLeft = 0
-    /// The request the last begin-request record opened: its parameters are decoded.
+    /// The request the first begin-request record opened: its parameters are decoded.
     private var currentRequestID: UInt16?
     private var parameters = PairDecoder()
     private var valuesRequested = PairDecoder()
+    /// Whether the current request's body has ended (an empty `FCGI_STDIN` record): libfcgi
+    /// reads nothing more for it.
+    private(set) var hasWholeRequest = false
 
     /// Checks the next bytes the peer sent. After a violation the connection must be dropped.
     mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(Violation) {
@@ -136,10 +157,11 @@ struct FastCGIInputValidator: Equatable {
         switch RecordType(rawValue: type) {
         case .beginRequest:
             guard contentLeft == 8 else { throw .beginRequestLength(contentLeft) }
-            currentRequestID = requestID
-            parameters = PairDecoder()
+            if currentRequestID == nil { currentRequestID = requestID }
         case .abortRequest where requestID == currentRequestID:
             throw .abortedRequest(requestID)
+        case .stdin where requestID == currentRequestID && contentLeft == 0:
+            hasWholeRequest = true
         case .getValues:
             valuesRequested = PairDecoder()
         default:
@@ -156,13 +178,14 @@ struct FastCGIInputValidator: Equatable {
         var taken = 0
         while taken < available {
             if isParameters {
-                taken += parameters.skip(upTo: available - taken)
+                taken += try parameters.skip(bytes[(index + taken)..<(index + available)], refusingNUL: true)
                 if taken < available { try parameters.consume(bytes[index + taken]) } else { break }
                 guard parameters.totalBytes <= Self.maximumParameterBytes else {
                     throw .parametersTooLarge(parameters.totalBytes)
                 }
+                guard parameters.pairs <= Self.maximumParameters else { throw .tooManyParameters(parameters.pairs) }
             } else {
-                taken += valuesRequested.skip(upTo: available - taken)
+                taken += try valuesRequested.skip(bytes[(index + taken)..<(index + available)], refusingNUL: false)
                 if taken < available { try valuesRequested.consume(bytes[index + taken]) } else { break }
                 guard valuesRequested.pairs <= Self.maximumValuesRequested else {
                     throw .tooManyValuesRequested(valuesRequested.pairs)

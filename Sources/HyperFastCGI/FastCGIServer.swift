@@ -30,15 +30,25 @@ public final class FastCGIServer: Sendable {
         /// Idle threads waiting in `accept` beyond this number exit once they have waited
         /// `ListeningSocket.acceptWaitLimit` for nothing.
         public var maxSpareThreads: Int
+        /// How long a request may take to arrive whole (parameters and body), counted from its
+        /// connection's accept, or from its first byte on a kept connection. A later one is
+        /// refused and its connection closed, with a warning: a peer that connects and sends
+        /// nothing, or sends slowly, holds a thread no longer than this.
+        public var requestTimeout: Duration
+        /// The most streams open at once; past it (or past what the descriptor limit holds, see
+        /// `DescriptorLimit.budget`), a new stream is answered 503 with `Retry-After`.
+        public var maxStreams: Int
 
         public init(
             maxThreads: Int = 16_384, threadStackSize: Int = 256 * 1024, initialThreads: Int = 4,
-            maxSpareThreads: Int = 16
+            maxSpareThreads: Int = 16, requestTimeout: Duration = .seconds(10), maxStreams: Int = 1_000_000
         ) {
+            self.maxStreams = maxStreams
             self.maxThreads = maxThreads
             self.threadStackSize = threadStackSize
             self.initialThreads = initialThreads
             self.maxSpareThreads = maxSpareThreads
+            self.requestTimeout = requestTimeout
         }
     }
 
@@ -48,7 +58,7 @@ public final class FastCGIServer: Sendable {
         public var threads: Int
         /// Threads waiting for a new connection.
         public var accepting: Int
-        /// Threads serving a request.
+        /// Threads reading or serving a request.
         public var busy: Int
         /// Requests accepted since start.
         public var acceptedRequests: Int
@@ -78,6 +88,9 @@ public final class FastCGIServer: Sendable {
     /// The most request threads this server starts: `configuration.maxThreads`, lowered if the
     /// process's descriptor limit (raised to its hard limit first) cannot hold that many.
     public let maxThreads: Int
+    /// The most streams open at once: `configuration.maxStreams`, lowered if the descriptor
+    /// limit cannot hold that many beside the request threads.
+    public let maxStreams: Int
     /// The process's descriptor limit.
     public let descriptorLimit: Int
     private let logger: Logger
@@ -87,17 +100,22 @@ public final class FastCGIServer: Sendable {
     private let openStreams = OpenStreamCount()
 
     /// Creates a server; `handler` runs on a request thread for each request.
+    ///
+    /// Throws `LibfcgiInterpositionError` when libfcgi's reads would not pass through
+    /// Hyper's input check in this program: the server refuses to serve unprotected.
     public init(
         socket: ListeningSocket, configuration: Configuration, logger: Logger,
         handler: @escaping @Sendable (FastCGIExchange) -> Void
-    ) {
+    ) throws(LibfcgiInterpositionError) {
+        try LibfcgiReadGate.verifyInterposition()
         self.socket = socket
         self.configuration = configuration
         descriptorLimit = DescriptorLimit.raiseToHardLimit()
-        maxThreads = min(configuration.maxThreads, DescriptorLimit.threadCapacity(within: descriptorLimit))
+        let budget = DescriptorLimit.budget(within: descriptorLimit)
+        maxThreads = min(configuration.maxThreads, budget.threads)
+        maxStreams = min(configuration.maxStreams, budget.streams)
         self.logger = logger
         self.handler = handler
-        LibfcgiReadGate.report(to: logger)
         _ = StreamPump.shared  // its epoll descriptor now, not when a crowd of streams has taken them all
     }
 
@@ -133,6 +151,11 @@ public final class FastCGIServer: Sendable {
             usleep(5_000)
         }
         return true
+    }
+
+    /// Whether one more stream may open: fewer than `maxStreams` are handed off.
+    public var hasRoomForAnotherStream: Bool {
+        openStreams.value < maxStreams
     }
 
     /// The pool's current figures.
@@ -174,54 +197,58 @@ public final class FastCGIServer: Sendable {
     }
 
     /// The loop of one request thread: wait in `accept` for a connection, or on the kept
-    /// connection for its next request; serve the request, repeat; leave when the thread waited
-    /// for nothing while the pool has enough spare threads, or when the server stops.
+    /// connection for its next request; read the request, serve it, repeat; leave when the thread
+    /// waited for nothing while the pool has enough spare threads, or when the server stops.
+    ///
+    /// A thread counts in `accepting` only while it waits in `accept`: once it has a connection it
+    /// reads the request as `busy`, and the pool starts another acceptor if none is left, so that
+    /// connections that send their request slowly, or never, do not keep others from being served.
     private func serveRequests() {
-        guard let exchange = FastCGIExchange(listeningDescriptor: socket.descriptor, openStreams: openStreams) else {
+        guard
+            let exchange = FastCGIExchange(
+                listeningDescriptor: socket.descriptor, listensOnTCP: socket.isTCP,
+                requestTimeout: configuration.requestTimeout, openStreams: openStreams, logger: logger)
+        else {
             logger.error(
                 "HyperFastCGI: out of descriptors, a request thread could not start (raise LimitNOFILE)",
                 metadata: ["errno": "\(errno)"])
             releaseThread(accepting: true)
             return
         }
-        var isAccepting = true  // counted in `accepting`, not idle on a kept connection
         while true {
-            if !isAccepting {
+            if exchange.holdsKeptConnection {
                 if stopSignal.wait(watching: exchange.connectionDescriptor) == .stopped {
                     exchange.closeConnection()
                     return releaseThread(accepting: false)
                 }
-            } else if stopSignal.isRaised && !socket.drainsBacklogOnStop {
-                return releaseThread(accepting: true)
+            } else {
+                // Counted in `accepting`; it blocks in accept(2) for at most `ListeningSocket.acceptWaitLimit`.
+                if stopSignal.isRaised && !socket.drainsBacklogOnStop { return releaseThread(accepting: true) }
+                switch exchange.acceptConnection() {
+                case .connection:
+                    break
+                case .nothingQueued:
+                    if stopSignal.isRaised { return releaseThread(accepting: true) }
+                    if leavesAsSpare() { return }
+                    continue
+                case .failed(let code):
+                    if stopSignal.isRaised { return releaseThread(accepting: true) }
+                    logAcceptFailure(errno: code)
+                    usleep(10_000)  // for instance out of descriptors: let requests in flight release some
+                    continue
+                }
+                let stillAccepting = accepting.subtract(1, ordering: .relaxed).newValue
+                if stillAccepting == 0 && !isStopping.load(ordering: .acquiring) { addAcceptor() }
             }
-            // An accepting thread blocks in accept(2), for at most `ListeningSocket.acceptWaitLimit`.
-            switch exchange.accept() {
-            case .request:
-                break
-            case .nothingQueued:
-                markAccepting(&isAccepting)
-                if stopSignal.isRaised { return releaseThread(accepting: true) }
-                if leavesAsSpare() { return }
-                continue
-            case .failed(let code):
-                markAccepting(&isAccepting)
-                if stopSignal.isRaised { return releaseThread(accepting: true) }
-                logAcceptFailure(errno: code)
-                usleep(10_000)  // for instance out of descriptors: let requests in flight release some
-                continue
-            }
-            let stillAccepting =
-                isAccepting
-                ? accepting.subtract(1, ordering: .relaxed).newValue : accepting.load(ordering: .relaxed)
             busy.add(1, ordering: .relaxed)
-            acceptedRequests.add(1, ordering: .relaxed)
-            let needsAcceptor = stillAccepting == 0 && !isStopping.load(ordering: .acquiring)
-            if needsAcceptor { addAcceptor() }
-            handler(exchange)
-            exchange.finish()
-            if stopSignal.isRaised && exchange.holdsKeptConnection { exchange.closeConnection() }
-            isAccepting = !exchange.holdsKeptConnection
+            if exchange.readRequest() {
+                acceptedRequests.add(1, ordering: .relaxed)
+                handler(exchange)
+                exchange.finish()
+                if stopSignal.isRaised && exchange.holdsKeptConnection { exchange.closeConnection() }
+            }
             busy.subtract(1, ordering: .relaxed)
+            let isAccepting = !exchange.holdsKeptConnection
             let stopping = isStopping.load(ordering: .acquiring)
             let drains = stopping && isAccepting && socket.drainsBacklogOnStop
             if stopping && !drains {
@@ -265,13 +292,6 @@ public final class FastCGIServer: Sendable {
             current = original
         }
         return false
-    }
-
-    /// Counts this thread as waiting for a new connection again, after its kept connection ended.
-    private func markAccepting(_ isAccepting: inout Bool) {
-        guard !isAccepting else { return }
-        isAccepting = true
-        accepting.add(1, ordering: .relaxed)
     }
 
     private func addAcceptor() {

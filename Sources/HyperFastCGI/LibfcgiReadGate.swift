@@ -1,77 +1,108 @@
+import CHyperSystem
 import Glibc
 import Logging
 import Synchronization
 
-/// Every byte libfcgi reads from a FastCGI connection passes through here first, checked by a
-/// `FastCGIInputValidator` per connection; a connection whose input breaks the rules is failed
-/// before libfcgi sees the offending bytes, and the process goes on serving.
+/// Every byte libfcgi reads from a FastCGI connection passes through a request thread's gate
+/// first, checked by a `FastCGIInputValidator`; a request whose input breaks the rules, or does not
+/// arrive whole within `requestTimeout`, fails before libfcgi sees the offending bytes, and the
+/// process goes on serving.
 ///
-/// Why validate rather than take over the record layer: libfcgi reads only through its exported
-/// `OS_Read`, which it calls through the PLT, so the definition below, in the executable, takes
-/// its place for every read (ELF symbol interposition; `ldd`/`objdump -d libfcgi.so.0` shows
-/// `call OS_Read@plt`). One small, fuzzed state machine then guards the exact bytes libfcgi
-/// parses, while libfcgi keeps doing the framing, keep-alive and output it does correctly and
-/// fast, and the two known crashes (CVE-2025-23016's length overflow and the `FCGI_GET_VALUES`
-/// reply overflow) cannot be reached. Replacing libfcgi would mean re-implementing and
-/// re-testing all of that; the design keeps it. A fully static link that pulls in libfcgi's own
-/// `OS_Read` would clash with this symbol at link time rather than silently lose the check.
-enum LibfcgiReadGate {
-    /// Each connection's validator, in one of 64 shards by descriptor number: every read of
-    /// every request thread passes here, and one lock for all of them made the threads queue
-    /// on it (a third of the CPU time at 100 threads, with the throughput divided by three).
-    private final class Shard: Sendable {
-        let validators = Mutex<[Int32: FastCGIInputValidator]>([:])
+/// How the bytes get here: libfcgi reads only through its exported `OS_Read`, which it calls
+/// through the PLT, so the C definition in the `CHyperSystem` target, linked into the program,
+/// takes its place for every read (ELF symbol interposition) and calls `read` below with the
+/// calling thread's gate. `verifyInterposition()` checks at start-up that this holds in the
+/// running program, whatever the build configuration; a server refuses to start otherwise.
+///
+/// The rules libfcgi's coupling imposes, in one place:
+/// - A gate belongs to one request thread, which is the only thread libfcgi reads on for the
+///   requests it serves (`FastCGIExchange` installs it as the thread's context).
+/// - `beginRequest()` is called right before each `FCGX_Accept_r`: libfcgi reads every request with
+///   a new buffer from the next byte of its connection, and the validator starts afresh with it.
+///   libfcgi never accepts a connection itself (its listening descriptor is -1), so one
+///   `FCGX_Accept_r` reads from exactly the connection the thread handed it.
+/// - A refused read returns -1 with `errno` set: `ECONNABORTED` for an aborted request,
+///   `ECONNRESET` for a connection that ended inside a record, `ETIMEDOUT` for a request that did
+///   not arrive in time, `EPROTO` for anything else. libfcgi then drops the request.
+///
+/// Why validate rather than take over the record layer: one small, fuzzed state machine guards the
+/// exact bytes libfcgi parses, while libfcgi keeps doing the framing, keep-alive and output it does
+/// correctly and fast, and the known crashes (CVE-2025-23016's length overflow and the
+/// `FCGI_GET_VALUES` reply overflow) cannot be reached.
+final class LibfcgiReadGate {
+    /// How long a request may take to arrive whole, from its connection's accept (or, on a kept
+    /// connection, its first byte) to the end of its body.
+    let requestTimeout: Duration
+    private let logger: Logger
+    private var validator = FastCGIInputValidator()
+    /// When the current request must have arrived whole; nil once it has.
+    private var deadline: ContinuousClock.Instant?
+
+    init(requestTimeout: Duration, logger: Logger) {
+        self.requestTimeout = requestTimeout
+        self.logger = logger
     }
 
-    private static let shards = (0..<64).map { _ in Shard() }
-
-    private static func shard(of descriptor: Int32) -> Shard {
-        shards[Int(descriptor) & 63]
-    }
-    private static let logger = Mutex<Logger?>(nil)
-
-    /// Where refused input is reported (the first server's logger).
-    static func report(to newLogger: Logger) {
-        logger.withLock { if $0 == nil { $0 = newLogger } }
+    /// Starts checking a new request on the thread's connection.
+    func beginRequest() {
+        validator = FastCGIInputValidator()
+        deadline = .now + requestTimeout
     }
 
-    /// Forgets `descriptor`'s state: call it before the connection is closed, since the next
-    /// connection may get the same descriptor number.
-    static func forget(_ descriptor: Int32) {
-        _ = shard(of: descriptor).validators.withLock { $0.removeValue(forKey: descriptor) }
+    /// Makes this gate the one libfcgi's reads on the calling thread go through, and routes
+    /// libfcgi's reads to the gates (once per process).
+    func installOnCurrentThread() {
+        _ = Self.routeLibfcgiReads
+        hyper_read_gate_set_thread_context(Unmanaged.passUnretained(self).toOpaque())
     }
 
-    /// Reads like a blocking `read(2)`, then checks what was read. Returns -1 with `errno` set when the
-    /// input is refused: `ECONNABORTED` for an aborted request, `ECONNRESET` for a connection
-    /// that ended inside a record, `EPROTO` for anything else.
-    static func read(_ descriptor: Int32, into buffer: UnsafeMutableRawPointer?, count: Int) -> Int {
-        let result = readWaitingOutTimeouts(descriptor, into: buffer, count: count)
-        var violation: FastCGIInputValidator.Violation?
-        if result > 0 {
-            violation = shard(of: descriptor).validators.withLock { validators -> FastCGIInputValidator.Violation? in
-                var validator = validators[descriptor] ?? FastCGIInputValidator()
-                do throws(FastCGIInputValidator.Violation) {
-                    try validator.consume(UnsafeRawBufferPointer(start: buffer, count: result))
-                    validators[descriptor] = validator
-                    return nil
-                } catch {
-                    validators[descriptor] = nil
-                    return error
-                }
-            }
-        } else {
-            let code = errno
-            let validator = shard(of: descriptor).validators.withLock { $0.removeValue(forKey: descriptor) }
-            if result == 0, let validator {
-                do throws(FastCGIInputValidator.Violation) {
-                    try validator.endOfInput()
-                } catch {
-                    violation = error
-                }
-            }
-            errno = code
+    /// Clears the calling thread's gate: libfcgi's reads on it fail until another is installed.
+    static func removeFromCurrentThread() {
+        hyper_read_gate_set_thread_context(nil)
+    }
+
+    private static let routeLibfcgiReads: Void = hyper_read_gate_install { context, descriptor, buffer, count in
+        guard let context else {
+            errno = EPROTO
+            return -1
         }
-        guard let violation else { return result }
+        let gate = Unmanaged<LibfcgiReadGate>.fromOpaque(context).takeUnretainedValue()
+        return gate.read(descriptor, into: buffer, count: count)
+    }
+
+    /// Checks that the dynamic linker resolves libfcgi's `OS_Read` to the gate's, as libfcgi's own
+    /// calls are resolved; throws otherwise.
+    static func verifyInterposition() throws(LibfcgiInterpositionError) {
+        guard hyper_read_gate_is_interposed() == 1 else { throw LibfcgiInterpositionError() }
+    }
+
+    /// Reads like a blocking `read(2)` within the request's deadline, then checks what was read.
+    /// Returns -1 with `errno` set when the input is refused.
+    func read(_ descriptor: Int32, into buffer: UnsafeMutableRawPointer?, count: Int) -> Int {
+        let result = readBeforeDeadline(descriptor, into: buffer, count: count)
+        let code = errno
+        do throws(FastCGIInputValidator.Violation) {
+            if result > 0 {
+                try validator.consume(UnsafeRawBufferPointer(start: buffer, count: result))
+                if validator.hasWholeRequest {
+                    deadline = nil
+                } else if let deadline, ContinuousClock.now >= deadline {
+                    return refuseLateRequest()
+                }
+            } else if result == 0 {
+                try validator.endOfInput()
+            } else if code == ETIMEDOUT {
+                return refuseLateRequest()
+            }
+        } catch {
+            return refuse(error)
+        }
+        errno = code
+        return result
+    }
+
+    private func refuse(_ violation: FastCGIInputValidator.Violation) -> Int {
+        validator = FastCGIInputValidator()
         switch violation {
         case .abortedRequest:
             errno = ECONNABORTED
@@ -79,29 +110,38 @@ enum LibfcgiReadGate {
             errno = ECONNRESET
         default:
             errno = EPROTO
-            logger.withLock { $0 }?.warning("HyperFastCGI: refused a FastCGI peer", metadata: ["why": "\(violation)"])
+            logger.warning("HyperFastCGI: refused a FastCGI peer", metadata: ["why": "\(violation)"])
         }
         return -1
     }
 
-    /// Reads like a blocking `read(2)`, which is what libfcgi expects: a read that fails with
-    /// `EAGAIN` waits until the connection is readable and tries again. A TCP connection
-    /// inherits its listening socket's receive timeout (`ListeningSocket.acceptWaitLimit`), and
-    /// libfcgi would take a request whose records pause that long for a broken connection.
-    private static func readWaitingOutTimeouts(
-        _ descriptor: Int32, into buffer: UnsafeMutableRawPointer?, count: Int
-    ) -> Int {
+    private func refuseLateRequest() -> Int {
+        deadline = nil
+        logger.warning(
+            "HyperFastCGI: refused a FastCGI peer",
+            metadata: ["why": "HyperFastCGI: the request did not arrive whole within \(requestTimeout)"])
+        errno = ETIMEDOUT
+        return -1
+    }
+
+    /// Reads what is there, else waits for the connection to become readable until the deadline;
+    /// fails with `ETIMEDOUT` when it passes. libfcgi expects a blocking read; the wait makes one
+    /// that also ends when the request is late, whatever receive timeout the socket has.
+    private func readBeforeDeadline(_ descriptor: Int32, into buffer: UnsafeMutableRawPointer?, count: Int) -> Int {
         while true {
-            let result = Glibc.read(descriptor, buffer, count)
-            guard result < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) else { return result }
+            let result = recv(descriptor, buffer, count, Int32(MSG_DONTWAIT))
+            guard result < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) else { return result }
+            var timeout: Int32 = -1
+            if let deadline {
+                let left = (deadline - .now).components
+                guard left.seconds >= 0 && (left.seconds > 0 || left.attoseconds > 0) else {
+                    errno = ETIMEDOUT
+                    return -1
+                }
+                timeout = Int32(clamping: left.seconds * 1000 + left.attoseconds / 1_000_000_000_000_000 + 1)
+            }
             var readable = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            _ = poll(&readable, 1, -1)
+            _ = poll(&readable, 1, timeout)
         }
     }
-}
-
-/// libfcgi's `int OS_Read(int fd, char *buf, size_t len)`, replaced: see `LibfcgiReadGate`.
-@_cdecl("OS_Read")
-func libfcgiRead(_ descriptor: Int32, _ buffer: UnsafeMutablePointer<CChar>?, _ count: Int) -> Int32 {
-    Int32(LibfcgiReadGate.read(descriptor, into: buffer, count: count))
 }

@@ -23,6 +23,16 @@ public struct ListeningSocket: Sendable {
     /// inherited socket, whose owner (systemd) keeps the queue for the next instance.
     public let drainsBacklogOnStop: Bool
 
+    /// Whether the socket listens on TCP (IPv4 or IPv6) rather than on a unix socket path.
+    public var isTCP: Bool {
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        return named == 0 && (Int32(address.ss_family) == AF_INET || Int32(address.ss_family) == AF_INET6)
+    }
+
     /// The backlog of connections the kernel queues while threads start or all are busy (the
     /// kernel caps it at `net.core.somaxconn`, 4096 by default).
     public static let defaultBacklog: Int32 = 4096
@@ -149,7 +159,8 @@ public struct ListeningSocket: Sendable {
     /// per connection, where threads sleeping in `poll(2)` on the socket are all woken by each
     /// one (a thundering herd that cost a fifth of the throughput of short requests on fresh
     /// connections). The timeout lets them see a stop of the server within this interval.
-    /// Connections accepted over TCP inherit it; `LibfcgiReadGate` waits it out on their reads.
+    /// Connections accepted over TCP inherit it; `LibfcgiReadGate` reads without blocking and
+    /// waits in `poll(2)`, so it does not apply to their reads.
     public static let acceptWaitLimit: Duration = .milliseconds(250)
 
     private static let socketFlags = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)

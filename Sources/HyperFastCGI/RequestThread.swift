@@ -1,7 +1,8 @@
 import Glibc
 
 /// Starts OS threads with a chosen stack size for blocking FastCGI I/O, away from Swift's
-/// cooperative thread pool.
+/// cooperative thread pool. They block the operator signals (`SignalForwarding`), so that their
+/// blocking calls are never interrupted by one.
 enum RequestThread {
     private final class Entry {
         let body: () -> Void
@@ -22,6 +23,7 @@ enum RequestThread {
             &thread, &attributes,
             { context in
                 guard let context else { return nil }
+                SignalForwarding.blockOnCurrentThread()
                 Unmanaged<Entry>.fromOpaque(context).takeRetainedValue().body()
                 return nil
             }, context)
