@@ -57,7 +57,7 @@ struct MidStreamErrorTests {
         let app = Application(
             router: router, logger: Logger(label: "test") { _ in RecordingLogHandler(messages: messages) })
         let socket = try ListeningSocket.unix(path: socketPath)
-        let server = FastCGIServer(socket: socket, configuration: .init(initialThreads: 1), logger: app.logger) {
+        let server = try FastCGIServer(socket: socket, configuration: .init(initialThreads: 1), logger: app.logger) {
             app.serve($0)
         }
         server.start()

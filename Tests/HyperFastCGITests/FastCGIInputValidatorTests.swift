@@ -122,6 +122,57 @@ struct FastCGIInputValidatorTests {
         }
     }
 
+    @Test("a second begin-request neither moves the check to its request nor resets what was counted")
+    func secondBeginChangesNothing() {
+        // libfcgi keeps reading request 1 (and answers 2 with FCGI_CANT_MPX_CONN).
+        let overflow = [UInt8]([0xC0, 0, 0, 0, 0xC0, 0, 0, 0])
+        #expect(
+            verdict(Self.begin + Self.record(1, [0, 1, 0, 0, 0, 0, 0, 0], id: 2) + Self.record(4, overflow))
+                == .nameOrValueTooLong(0x4000_0000))
+        // A begin-request every 3 MiB does not restart the parameter budget.
+        let value = [UInt8](repeating: 0x61, count: 60_000)
+        var bytes = Self.begin
+        for round in 0..<3 {
+            for _ in 0..<50 { bytes += Self.record(4, Self.pair([0x41], value)) }
+            bytes += Self.record(1, [0, 1, 0, 0, 0, 0, 0, 0], id: UInt16(2 + round))
+        }
+        guard case .parametersTooLarge = verdict(bytes) else {
+            Issue.record("9 MB of parameters passed behind begin-requests")
+            return
+        }
+    }
+
+    @Test("a NUL byte inside a parameter name or value is refused, however the input is cut")
+    func refusesNUL() {
+        let uri = Self.pair(Array("DOCUMENT_URI".utf8), Array("/about".utf8) + [0] + Array("x".utf8))
+        for size in [1, 5, 64] {
+            #expect(verdict(Self.begin + Self.record(4, uri) + Self.record(4, []), cutEvery: size) == .nulInParameter)
+        }
+        let name = Self.pair(Array("HTTP_A".utf8) + [0], Array("v".utf8))
+        #expect(verdict(Self.begin + Self.record(4, name) + Self.record(4, [])) == .nulInParameter)
+        #expect(verdict(Self.record(4, uri, id: 9)) == nil, "parameters of a request libfcgi skips are not decoded")
+    }
+
+    @Test("more than maximumParameters pairs in one request are refused")
+    func refusesTooManyParameters() {
+        let pairs = Array(repeating: Self.pair([0x41], []), count: FastCGIInputValidator.maximumParameters + 1)
+            .flatMap { $0 }
+        #expect(
+            verdict(Self.begin + Self.record(4, pairs))
+                == .tooManyParameters(FastCGIInputValidator.maximumParameters + 1))
+        #expect(verdict(Self.begin + Self.record(4, Array(pairs.dropLast(3))) + Self.record(4, [])) == nil)
+    }
+
+    @Test("the request is whole once its body's empty record arrives, and not before")
+    func wholeRequest() {
+        var validator = FastCGIInputValidator()
+        let beforeBodyEnd = Array(Self.request.dropLast(8))
+        beforeBodyEnd.withUnsafeBytes { try? validator.consume($0) }
+        #expect(!validator.hasWholeRequest)
+        Array(Self.request.suffix(8)).withUnsafeBytes { try? validator.consume($0) }
+        #expect(validator.hasWholeRequest)
+    }
+
     /// Offsets in `request` where a record (with its padding) ends.
     private static let recordEnds: Set<Int> = {
         var ends: Set<Int> = []

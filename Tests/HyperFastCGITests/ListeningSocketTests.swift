@@ -97,11 +97,16 @@ struct DescriptorLimitTests {
         #expect(exact)
     }
 
-    @Test("thread capacity leaves the open descriptors and a reserve out, two descriptors a thread")
-    func capacity() {
-        #expect(DescriptorLimit.threadCapacity(within: 64, alreadyOpen: 0) == 16)
-        #expect(DescriptorLimit.threadCapacity(within: 64, alreadyOpen: 10) == 13)
-        #expect(DescriptorLimit.threadCapacity(within: 20_000, alreadyOpen: 12) == 9681)
-        #expect(DescriptorLimit.threadCapacity(within: 8, alreadyOpen: 8) == 1)
+    @Test("the budget leaves the open descriptors and a reserve out; streams get three quarters, threads (two each) one")
+    func budget() {
+        #expect(DescriptorLimit.budget(within: 64, alreadyOpen: 0) == (threads: 4, streams: 24))
+        #expect(DescriptorLimit.budget(within: 256, alreadyOpen: 10) == (threads: 26, streams: 160))
+        #expect(DescriptorLimit.budget(within: 20_000, alreadyOpen: 12) == (threads: 2420, streams: 14522))
+        #expect(DescriptorLimit.budget(within: 8, alreadyOpen: 8) == (threads: 1, streams: 1))
+        for limit in [64, 256, 1024, 20_000, 65_536] {
+            let (threads, streams) = DescriptorLimit.budget(within: limit, alreadyOpen: 12)
+            let reserve = min((limit - 12) / 2, max(32, limit / 32))
+            #expect(12 + 2 * threads + streams + reserve <= limit, "limit \(limit)")
+        }
     }
 }
