@@ -4,10 +4,13 @@
 demo:
 	scripts/demo
 
+# The security and protocol tests run against the release builds, which is what is deployed.
 test:
 	scripts/install-dependencies --browser
 	scripts/fetch-htmx
 	swift build --product hyper-demo
+	swift build -c release --product hyper-demo
+	swift build -c release --static-swift-stdlib --scratch-path .build-static --product hyper-demo
 	swift test
 
 bench:

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Raw FastCGI records that nginx never sends, from `Fixtures/hostile-peer.py` straight to the
-/// app's socket: whatever arrives, the process keeps serving.
+/// app's socket of a release build (what is deployed): whatever arrives, the process keeps serving.
 @Suite("Hostile FastCGI peers", .serialized)
 struct HostilePeerTests {
     /// What the peer saw: the records that came back (type, request id, content as hex), whether
@@ -36,13 +36,13 @@ struct HostilePeerTests {
             json: json)
     }
 
-    /// Runs `body` against a fresh demo, never beside the latency tests: each case starts
-    /// processes and opens connections in bursts.
+    /// Runs `body` against a fresh release-built demo whose requests must arrive within a second,
+    /// never beside the latency tests: each case starts processes and opens connections in bursts.
     private func withDemo(_ body: (StandaloneDemo, ScratchDirectory) throws -> Void) async throws {
         try await MachineLock.exclusively {
             let scratch = try ScratchDirectory()
             defer { scratch.remove() }
-            let demo = try StandaloneDemo(scratch: scratch)
+            let demo = try StandaloneDemo(scratch: scratch, arguments: ["--request-timeout", "1"], build: .release)
             defer { demo.stop() }
             try body(demo, scratch)
             #expect(demo.process.isRunning, "the process survived: \(demo.log)")
@@ -53,8 +53,12 @@ struct HostilePeerTests {
         "input that aborts libfcgi itself is refused and the connection closed",
         arguments: [
             ("params-length-overflow", "a parameter name or value of 2147483646 bytes"),
+            ("params-length-0x40000000", "a parameter name or value of 1073741824 bytes"),
+            ("second-begin-bypass", "a parameter name or value of 1073741824 bytes"),
             ("get-values-overflow", "a get-values record asking for 4 values"),
             ("version-2", "FastCGI version 2 is not 1"),
+            ("nul-in-uri", "a NUL byte inside a parameter name or value"),
+            ("headers-65535", "10001 parameters in one request"),
         ])
     func refusedInput(name: String, reason: String) async throws {
         try await withDemo { demo, scratch in
@@ -171,6 +175,54 @@ struct HostilePeerTests {
             #expect(outcome.stillServing)
             let served = demo.log.split(separator: "\n").filter { $0.contains("route=/hello status=200") }
             #expect(served.count == 1, "only the request after the prefixes reached the route")
+        }
+    }
+
+    @Test(
+        "an endless stream of parameters is refused at the limit, behind begin-requests too, and the memory returns",
+        arguments: ["endless-params", "begin-every-3mib"])
+    func endlessParameters(name: String) async throws {
+        try await withDemo { demo, scratch in
+            let baseline = try #require(demo.residentKiB)
+            let outcome = try send(name, to: demo, scratch: scratch)
+            let sent = try #require(outcome.json["sent"] as? Int)
+            #expect(outcome.json["closed"] as? Bool == true)
+            #expect(sent < 8 << 20, "the app read \(sent) bytes before refusing")
+            #expect(outcome.stillServing)
+            #expect(demo.log.contains("bytes of parameters in one request"))
+            let after = try #require(demo.residentKiB)
+            #expect(after < baseline + 16 * 1024, "RSS went from \(baseline) KiB to \(after) KiB")
+        }
+    }
+
+    @Test("more than 1,000 header fields are answered 431")
+    func tooManyHeaderFields() async throws {
+        try await withDemo { demo, scratch in
+            let outcome = try send("headers-2000", to: demo, scratch: scratch)
+            #expect(outcome.stdout.hasPrefix("Status: 431 Request Header Fields Too Large\r\n"))
+            #expect(outcome.stillServing)
+        }
+    }
+
+    @Test("connections that send a begin-request and then nothing do not keep others from being served, and are closed")
+    func stalledConnections() async throws {
+        try await withDemo { demo, scratch in
+            let outcome = try send("stalled-connections", to: demo, scratch: scratch)
+            #expect(outcome.json["served"] as? Bool == true)
+            #expect((outcome.json["served_ms"] as? Double ?? .infinity) < 1000)
+            #expect(outcome.json["stalled_closed"] as? Int == 20, "all 20 closed after the 1 s request timeout")
+            #expect(demo.log.contains("the request did not arrive whole within 1.0 seconds"))
+            #expect(outcome.stillServing)
+        }
+    }
+
+    @Test("a request trickling in a byte at a time is cut at the request timeout")
+    func tricklingRequest() async throws {
+        try await withDemo { demo, scratch in
+            let outcome = try send("trickle", to: demo, scratch: scratch)
+            let closedAfter = try #require(outcome.json["closed_after_s"] as? Double)
+            #expect(closedAfter >= 0.9 && closedAfter < 3)
+            #expect(outcome.stillServing)
         }
     }
 }

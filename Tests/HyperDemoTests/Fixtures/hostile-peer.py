@@ -51,13 +51,17 @@ def exchange(path, payload, shut_write=False, timeout=3.0):
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     connection.settimeout(timeout)
     connection.connect(path)
-    for index, part in enumerate(payload if isinstance(payload, list) else [payload]):
-        if index:
-            time.sleep(0.2)
-        connection.sendall(part)
-    if shut_write:
-        connection.shutdown(socket.SHUT_WR)
     received, closed = b"", False
+    try:
+        for index, part in enumerate(payload if isinstance(payload, list) else [payload]):
+            if index:
+                time.sleep(0.2)
+            connection.sendall(part)
+        if shut_write:
+            connection.shutdown(socket.SHUT_WR)
+    except (BrokenPipeError, ConnectionResetError):
+        connection.close()
+        return [], True  # the app refused the input before it was all sent
     try:
         while True:
             chunk = connection.recv(65536)
@@ -67,6 +71,8 @@ def exchange(path, payload, shut_write=False, timeout=3.0):
             received += chunk
     except socket.timeout:
         pass
+    except ConnectionResetError:
+        closed = True
     connection.close()
     return parse(received), closed
 
@@ -103,15 +109,109 @@ CASES = {
     "version-2": lambda: record(BEGIN, struct.pack(">HB5x", 1, 0), version=2) + params(HELLO) + record(STDIN, b""),
     "length-127": lambda: request(HELLO + [(b"HTTP_X_PAD", b"v" * 127), (b"N" * 127, b"")]),
     "length-128": lambda: request(HELLO + [(b"HTTP_X_PAD", b"v" * 128), (b"N" * 128, b"")]),
+    # Lengths of 0x40000000: name + value + 2 overflows libfcgi's int size.
+    "params-length-0x40000000": lambda: begin() + record(PARAMS, length(0x40000000) + length(0x40000000) + b"x" * 64),
+    # A second begin-request (libfcgi ignores it on a busy connection) before request 1's parameters.
+    "second-begin-bypass": lambda: begin() + begin(request_id=2)
+    + record(PARAMS, struct.pack(">II", 0xC0000000, 0xC0000000)),
+    "nul-in-uri": lambda: request([(b"REQUEST_METHOD", b"GET"), (b"DOCUMENT_URI", b"/about\0x"), (b"QUERY_STRING", b"")]),
+    "headers-2000": lambda: request(HELLO + [(b"HTTP_X_H%d" % i, b"v") for i in range(2000)]),
+    "headers-65535": lambda: begin() + b"".join(
+        record(PARAMS, pairs([(b"HTTP_X_H%d" % i, b"") for i in range(start, min(start + 4000, 65535))]))
+        for start in range(0, 65535, 4000)) + record(PARAMS, b"") + record(STDIN, b""),
     "big-response": lambda: request([(b"REQUEST_METHOD", b"GET"), (b"DOCUMENT_URI", b"/slow"),
                                      (b"QUERY_STRING", b"ms=0&bytes=66000")]),
 }
 
 
+def flood(path, first, repeated, limit=64 << 20):
+    """Sends first, then repeated over and over until the app closes the connection or limit bytes
+    have gone; returns how many bytes were sent and whether the app closed it."""
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    connection.settimeout(5.0)
+    connection.connect(path)
+    sent, closed = 0, False
+    try:
+        connection.sendall(first)
+        sent += len(first)
+        while sent < limit:
+            chunk = repeated(sent)
+            connection.sendall(chunk)
+            sent += len(chunk)
+    except (BrokenPipeError, ConnectionResetError):
+        closed = True
+    except socket.timeout:
+        pass
+    if not closed:
+        try:
+            closed = connection.recv(65536) == b""
+        except (ConnectionResetError, socket.timeout):
+            closed = True
+    connection.close()
+    return sent, closed
+
+
+def stalled_connections(path, count=20):
+    """Opens count connections that send a begin-request and then nothing, then asks for /hello on
+    a new connection: reports whether and how fast it was served while they stalled, and how many
+    of them the app closed within 5 seconds."""
+    stalled = []
+    for _ in range(count):
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        connection.connect(path)
+        connection.sendall(begin())
+        stalled.append(connection)
+    started = time.monotonic()
+    records, _ = exchange(path, request(), timeout=5.0)
+    served_ms = (time.monotonic() - started) * 1000
+    closed = 0
+    deadline = time.monotonic() + 5.0
+    for connection in stalled:
+        connection.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            if connection.recv(1) == b"":
+                closed += 1
+        except (socket.timeout, ConnectionResetError):
+            pass
+        connection.close()
+    return {"served": stdout_text(records).endswith("Hello, world!"), "served_ms": served_ms, "stalled_closed": closed}
+
+
+def trickle(path, interval=0.3):
+    """Sends a whole request one byte every interval seconds; reports when the app closed it."""
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    connection.connect(path)
+    started, closed_after = time.monotonic(), None
+    for byte in request():
+        try:
+            connection.sendall(bytes([byte]))
+        except (BrokenPipeError, ConnectionResetError):
+            closed_after = time.monotonic() - started
+            break
+        time.sleep(interval)
+    connection.close()
+    return {"closed_after_s": closed_after}
+
+
+MIB = 1 << 20
+VALUE_60K = pairs([(b"A", b"v" * 60000)])
+
+
 def main():
     path, case = sys.argv[1], sys.argv[2]
     result = {}
-    if case == "truncations":
+    if case == "endless-params":
+        result["sent"], result["closed"] = flood(path, begin(), lambda _: record(PARAMS, VALUE_60K))
+    elif case == "begin-every-3mib":
+        # A new begin-request (another id) after every 3 MiB of parameters for request 1.
+        result["sent"], result["closed"] = flood(
+            path, begin(), lambda sent: record(PARAMS, VALUE_60K)
+            + (begin(request_id=2 + sent // (3 * MIB)) if sent % (3 * MIB) < 60100 else b""))
+    elif case == "stalled-connections":
+        result.update(stalled_connections(path))
+    elif case == "trickle":
+        result.update(trickle(path))
+    elif case == "truncations":
         # Every prefix of a whole request, the connection closed after it: nothing may be served.
         whole = request()
         statuses = []

@@ -14,14 +14,20 @@ enum ProjectPaths {
         fatalError("DemoServer: no Package.swift above \(#filePath)")
     }()
 
-    /// The `hyper-demo` built beside the test bundle (`swift build --product hyper-demo`).
-    static func demoBinary() throws -> String {
+    /// The `hyper-demo` of `build`; `make test` builds all three before the tests.
+    static func demoBinary(_ build: DemoBuild = .debug) throws -> String {
         let testBundleFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
-        for folder in [testBundleFolder, root + "/.build/debug"] {
+        let folders =
+            switch build {
+            case .debug: [testBundleFolder, root + "/.build/debug"]
+            case .release: [root + "/.build/release"]
+            case .releaseStaticStdlib: [root + "/.build-static/release"]
+            }
+        for folder in folders {
             let candidate = folder + "/hyper-demo"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        throw DemoServerError.exited("hyper-demo is not built: run `swift build --product hyper-demo` first")
+        throw DemoServerError.exited("hyper-demo is not built: run `\(build.command)` first")
     }
 
     /// nginx from Debian's package.

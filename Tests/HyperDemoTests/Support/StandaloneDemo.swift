@@ -6,10 +6,10 @@ final class StandaloneDemo {
     let process: ChildProcess
     let socket: String
 
-    init(scratch: ScratchDirectory, arguments: [String] = []) throws {
+    init(scratch: ScratchDirectory, arguments: [String] = [], build: DemoBuild = .debug) throws {
         socket = scratch.file("hyper.sock")
         process = try ChildProcess(
-            try ProjectPaths.demoBinary(), ["--socket", socket] + arguments,
+            try ProjectPaths.demoBinary(build), ["--socket", socket] + arguments,
             outputPath: scratch.file("demo.out"), errorPath: scratch.file("demo.log"))
         // The socket file appears once it listens; connections made from then on are queued.
         guard eventually(within: .seconds(10), { FileManager.default.fileExists(atPath: socket) }) else {
@@ -30,6 +30,13 @@ final class StandaloneDemo {
 
     /// The demo's log (swift-log writes to standard error).
     var log: String { process.errors }
+
+    /// The process's resident memory in KiB, from `/proc`.
+    var residentKiB: Int? {
+        let status = (try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8)) ?? ""
+        return status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
+            .flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") }
+    }
 
     func stop() {
         process.stop()
