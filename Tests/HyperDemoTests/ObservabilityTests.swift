@@ -129,16 +129,31 @@ struct ObservabilityTests {
         #expect(
             try await Curl.run(["--silent", "--no-buffer", nginx.url("/sse?every_ms=10")], timeout: .seconds(1)).body
                 .hasPrefix("data: tick 0\n\ndata: tick 1\n\ndata: tick 2\n\n"))
-        let local = try await Curl.run([
-            "--silent", "--write-out", "%{http_code}", "--output", "/dev/null", nginx.url("/_hyper/status"),
-        ])
-        #expect(local.body == "200")
-        let remote = try await Curl.run([
-            "--silent",
-            "--interface", "127.0.0.2", "--write-out", "%{http_code}", "--output", "/dev/null",
-            nginx.url("/_hyper/status"),
-        ])
-        #expect(remote.body == "403")
+        try await expectOperatorPagesLocalOnly(nginx)
+    }
+
+    @Test("the private nginx of the demo and the tests shows the operators' pages to 127.0.0.1 only")
+    func privateNginxOperatorPages() async throws {
+        try await MachineLock.exclusively {
+            try await StandaloneDemo.behindNginx { _, _, nginx in try await expectOperatorPagesLocalOnly(nginx) }
+        }
+    }
+
+    /// The status page and /debug/counts answer 200 to 127.0.0.1 and 403 to 127.0.0.2, where
+    /// ordinary pages answer both.
+    private func expectOperatorPagesLocalOnly(_ nginx: PrivateNginx) async throws {
+        for path in ["/_hyper/status", "/debug/counts"] {
+            let local = try await Curl.run([
+                "--silent", "--write-out", "%{http_code}", "--output", "/dev/null", nginx.url(path),
+            ])
+            #expect(local.body == "200", "\(path)")
+            let remote = try await Curl.run([
+                "--silent",
+                "--interface", "127.0.0.2", "--write-out", "%{http_code}", "--output", "/dev/null",
+                nginx.url(path),
+            ])
+            #expect(remote.body == "403", "\(path)")
+        }
         let page = try await Curl.run(["--silent", "--interface", "127.0.0.2", nginx.url("/hello")])
         #expect(page.body == "Hello, world!")
     }

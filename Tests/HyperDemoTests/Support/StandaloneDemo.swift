@@ -44,16 +44,16 @@ final class StandaloneDemo {
 }
 
 extension StandaloneDemo {
-    /// Runs `body` with the demo (started with `arguments`) behind a private nginx of its own
-    /// (`keepalive` kept connections), in a fresh scratch directory; stops both and removes the
-    /// directory afterwards.
+    /// Runs `body` with the demo of `build` (started with `arguments`) behind a private nginx of
+    /// its own (`keepalive` kept connections), in a fresh scratch directory; stops both and
+    /// removes the directory afterwards.
     static func behindNginx<T>(
-        arguments: [String] = [], keepalive: Int = 32,
+        arguments: [String] = [], keepalive: Int = 32, build: DemoBuild = .debug,
         _ body: (ScratchDirectory, StandaloneDemo, PrivateNginx) async throws -> T
     ) async throws -> T {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
-        let demo = try StandaloneDemo(scratch: scratch, arguments: arguments)
+        let demo = try StandaloneDemo(scratch: scratch, arguments: arguments, build: build)
         defer { demo.stop() }
         let nginx = try PrivateNginx(
             scratch: scratch, port: try DemoServer.freePort(), socket: demo.socket, keepalive: keepalive)
