@@ -147,10 +147,13 @@ extension Application {
             to: request,
             notFound: { statusResponse(for: request) ?? HTTPError(.notFound).response(for: request) },
             matched: { record.route = $0.description })
-        if case .stream = response.body, let server = runningServer.withLock({ $0 }), !server.hasRoomForAnotherStream {
+        let maxStreams = runningServer.withLock { $0 }?.maxStreams ?? .max
+        let isAdmittedStream = response.isStream && admitStream(within: maxStreams)
+        defer { if isAdmittedStream { admittedStreams.subtract(1, ordering: .relaxed) } }
+        if response.isStream && !isAdmittedStream {
             logger.warning(
                 "Hyper: stream refused with 503: the stream limit is reached (raise --max-streams or LimitNOFILE)",
-                metadata: ["path": "\(request.path.escapingControlCharacters)", "max-streams": "\(server.maxStreams)"])
+                metadata: ["path": "\(request.path.escapingControlCharacters)", "max-streams": "\(maxStreams)"])
             response = HTTPError(.serviceUnavailable, headerFields: [.retryAfter: "5"]).response(for: request)
         }
         let isHead = request.method == .head
@@ -177,6 +180,19 @@ extension Application {
                     "error": "\(String(describing: error).escapingControlCharacters)",
                 ])
         }
+    }
+
+    /// Counts one more stream unless `limit` are already open; returns whether it was counted.
+    /// The count spans the stream's whole life, from before its header is written.
+    private func admitStream(within limit: Int) -> Bool {
+        var current = admittedStreams.load(ordering: .relaxed)
+        while current < limit {
+            let (exchanged, original) = admittedStreams.compareExchange(
+                expected: current, desired: current + 1, ordering: .relaxed)
+            if exchanged { return true }
+            current = original
+        }
+        return false
     }
 
     /// The CGI header block for `response`, with Hyper's default headers added.

@@ -51,6 +51,8 @@ public final class Application: Sendable {
     private let runningTasks = Atomic<Int>(0)
     /// The streams being served.
     let streams = StreamRegistry()
+    /// Streams admitted within the server's `maxStreams` and not yet ended.
+    let admittedStreams = Atomic<Int>(0)
     /// Ordinary requests slower than `Configuration.slowRequestThreshold` so far.
     let slowRequests = Atomic<Int>(0)
     /// When the application was created, for the status page's uptime.

@@ -15,6 +15,11 @@ public struct Response: Sendable {
         case stream(StreamingBody)
     }
 
+    /// Whether the body is a stream.
+    public var isStream: Bool {
+        if case .stream = body { true } else { false }
+    }
+
     public init(status: HTTPResponse.Status = .ok, headerFields: HTTPFields = [:], body: Body = .bytes([])) {
         self.status = status
         self.headerFields = headerFields

@@ -89,7 +89,7 @@ public final class FastCGIServer: Sendable {
     /// process's descriptor limit (raised to its hard limit first) cannot hold that many.
     public let maxThreads: Int
     /// The most streams open at once: `configuration.maxStreams`, lowered if the descriptor
-    /// limit cannot hold that many beside the request threads.
+    /// limit cannot hold that many beside the request threads. The app answers more with 503.
     public let maxStreams: Int
     /// The process's descriptor limit.
     public let descriptorLimit: Int
@@ -151,11 +151,6 @@ public final class FastCGIServer: Sendable {
             usleep(5_000)
         }
         return true
-    }
-
-    /// Whether one more stream may open: fewer than `maxStreams` are handed off.
-    public var hasRoomForAnotherStream: Bool {
-        openStreams.value < maxStreams
     }
 
     /// The pool's current figures.

@@ -105,28 +105,30 @@ struct BadInputTests {
 
 @Suite("Out of descriptors")
 struct DescriptorExhaustionTests {
-    @Test("more streams than the descriptor limit holds: the rest wait, the log names the cause, the app stays up")
-    func outOfDescriptors() async throws {
-        try await DemoServer.with(descriptorLimit: 64) { server in
-            let streams = (0..<60).compactMap { index in
+    @Test("more streams than the descriptor limit holds: the rest get 503 with Retry-After, pages keep working")
+    func streamLimit() async throws {
+        try await DemoServer.with(descriptorLimit: 256) { server in
+            // 256 descriptors, less those open at start and a reserve: about 160 streams and 26 threads.
+            let maxStreams = try #require(server.appLog.firstMatch(of: #/max-streams=(\d+)\s/#).flatMap { Int($0.1) })
+            let maxThreads = try #require(server.appLog.firstMatch(of: #/max-threads=(\d+)\s/#).flatMap { Int($0.1) })
+            #expect((100...192).contains(maxStreams) && (8...32).contains(maxThreads), "\(maxStreams), \(maxThreads)")
+            let streams = (0..<(maxStreams + 40)).compactMap { index in
                 try? HTTPSocket(port: server.port, path: "/chat/crowd\(index)/stream")
             }
-            #expect(
-                streams.first?.read(until: "event: connected", timeout: .seconds(5)).contains("event: connected")
-                    == true)
-            try await Task.sleep(for: .milliseconds(500))
-            #expect(server.appIsRunning)
-            // 64 descriptors, less those open at start and a reserve, hold about a dozen threads.
-            let maxThreads = server.appLog.firstMatch(of: #/max-threads=(\d+)\s/#).flatMap { Int($0.1) }
-            #expect(maxThreads.map { (1...16).contains($0) } == true, "\(String(describing: maxThreads))")
-            // Streams hold a descriptor each and no thread: the descriptors run out first.
-            #expect(server.appLog.contains("accept failed: Too many open files"))
+            let heads = streams.map { $0.read(until: "\r\n\r\n", timeout: .seconds(10)) }
+            let refused = heads.filter { $0.hasPrefix("HTTP/1.1 503") }
+            #expect(heads.filter { $0.hasPrefix("HTTP/1.1 200") }.count >= maxStreams - 2)
+            #expect(refused.count >= 38, "\(refused.count) of \(heads.count) refused")
+            #expect(refused.allSatisfy { $0.lowercased().contains("retry-after: 5\r\n") })
+            #expect(server.appLog.contains("Hyper: stream refused with 503: the stream limit is reached"))
+            for _ in 0..<30 {  // while the streams are held
+                #expect(try await server.get("/about").status == 200)
+            }
+            #expect(!server.appLog.contains("accept failed"))
             _ = consume streams  // hang up on every stream
             try await Task.sleep(for: .milliseconds(500))
             #expect(server.appIsRunning)
-            #expect(server.appDescriptorCount < 48, "the streams' descriptors are closed")
-            let response = try await server.get("/about")
-            #expect(response.status == 200)
+            #expect(server.appDescriptorCount < 64, "the streams' descriptors are closed")
         }
     }
 }
