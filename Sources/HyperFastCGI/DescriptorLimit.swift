@@ -20,14 +20,16 @@ public enum DescriptorLimit {
 
     /// How the descriptors in `limit` are shared beside the `alreadyOpen` ones and a reserve
     /// for the runtime (libdispatch traps when it cannot open a descriptor), logs and the app's
-    /// files: three quarters go to handed-off streams (one each), a quarter to request threads
-    /// (two each: a connection and a wake-up descriptor). A crowd of streams therefore never
-    /// takes the descriptors that ordinary requests need.
+    /// files: request threads (two each: a connection and a wake-up descriptor) get a quarter,
+    /// and at least half up to 64 threads, since every connection nginx keeps open holds one;
+    /// handed-off streams (one each) get the rest. A crowd of streams therefore never takes the
+    /// descriptors that ordinary requests need.
     public static func budget(within limit: Int, alreadyOpen: Int = openCount()) -> (threads: Int, streams: Int) {
         let available = limit - alreadyOpen
         let reserve = min(available / 2, max(32, limit / 32))
         let shared = max(0, available - reserve)
-        return (threads: max(1, shared / 8), streams: max(1, shared * 3 / 4))
+        let threads = max(shared / 8, min(64, shared / 4))
+        return (threads: max(1, threads), streams: max(1, shared - 2 * threads))
     }
 
     /// How many descriptors the process has open now (inherited ones included).

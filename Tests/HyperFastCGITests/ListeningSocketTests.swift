@@ -97,11 +97,11 @@ struct DescriptorLimitTests {
         #expect(exact)
     }
 
-    @Test("the budget leaves the open descriptors and a reserve out; streams get three quarters, threads (two each) one")
+    @Test("the budget leaves the open descriptors and a reserve out; threads (two each) get a quarter or up to 64, streams the rest")
     func budget() {
-        #expect(DescriptorLimit.budget(within: 64, alreadyOpen: 0) == (threads: 4, streams: 24))
-        #expect(DescriptorLimit.budget(within: 256, alreadyOpen: 10) == (threads: 26, streams: 160))
-        #expect(DescriptorLimit.budget(within: 20_000, alreadyOpen: 12) == (threads: 2420, streams: 14522))
+        #expect(DescriptorLimit.budget(within: 64, alreadyOpen: 0) == (threads: 8, streams: 16))
+        #expect(DescriptorLimit.budget(within: 256, alreadyOpen: 10) == (threads: 53, streams: 108))
+        #expect(DescriptorLimit.budget(within: 20_000, alreadyOpen: 12) == (threads: 2420, streams: 14523))
         #expect(DescriptorLimit.budget(within: 8, alreadyOpen: 8) == (threads: 1, streams: 1))
         for limit in [64, 256, 1024, 20_000, 65_536] {
             let (threads, streams) = DescriptorLimit.budget(within: limit, alreadyOpen: 12)
