@@ -13,7 +13,7 @@ struct FileRoutesTests {
                 "GET /", "GET /about", "GET /chat/{room_id}", "POST /chat/{room_id}/messages",
                 "GET /chat/{room_id}/stream", "GET /dashboard-live", "GET /debug/counts", "GET /download/csv",
                 "GET /hello", "GET /live-feed", "GET /notifications", "POST /notifications",
-                "GET /notifications/stream", "GET /report/{report_id}", "GET /slow", "GET /sse",
+                "GET /notifications/stream", "GET /report/{report_id}", "GET /rows", "GET /slow", "GET /sse",
                 "GET /status/{user_id}",
                 "POST /status/{user_id}", "GET /stream/feed", "GET /stream/metrics", "GET /users/{user_id}",
             ])

@@ -18,6 +18,17 @@ struct PagesTests {
         }
     }
 
+    @Test("the rows page has 1,000 rows, their awkward strings escaped")
+    func rowsPage() async throws {
+        try await DemoServer.with { server in
+            let response = try await server.get("/rows")
+            #expect(response.status == 200)
+            #expect(response.body.components(separatedBy: "<tr>").count - 1 == 1000)
+            #expect(response.body.contains("<td>User number 0 &lt;b&gt;&amp;&quot;bold&quot;&lt;/b&gt;</td>"))
+            #expect(response.body.contains("<td>O&#39;Brien &amp; user0@example.com &gt; you</td>"))
+        }
+    }
+
     @Test("the about page renders the company name escaped")
     func aboutPage() async throws {
         try await DemoServer.with { server in

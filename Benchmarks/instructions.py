@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Instructions and allocations per request, counted by valgrind's callgrind: figures that do not
+move with the machine's load, unlike requests per second.
+
+Each target (hyper-demo's /hello, /about and /rows, and the bare libfcgi loop) runs under
+callgrind on a unix socket in a scratch folder. A raw FastCGI client sends it WARMUP requests,
+the counters are zeroed (callgrind_control -z), then it sends REQUESTS requests with the
+parameters nginx sends, each on a new connection, and the counters are dumped
+(callgrind_control -d). Instructions (Ir) of every thread and calls to malloc, calloc, realloc
+and posix_memalign, divided by REQUESTS, are the figures. Every process started here is
+stopped by its PID.
+
+Usage: instructions.py [--requests N] [--json PATH]   (make bench runs it; never part of make test)
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HYPER = os.path.join(ROOT, ".build/release/hyper-demo")
+BARE = os.path.join(ROOT, ".build/bench/bare-libfcgi")
+ALLOCATORS = {"malloc", "calloc", "realloc", "posix_memalign", "aligned_alloc"}
+WARMUP = 200
+
+BEGIN, PARAMS, STDIN, STDOUT, END = 1, 4, 5, 6, 3
+
+
+def record(kind, content=b"", request_id=1):
+    padding = -len(content) % 8
+    return struct.pack(">BBHHBB", 1, kind, request_id, len(content), padding, 0) + content + b"\0" * padding
+
+
+def pairs(items):
+    def length(n):
+        return bytes([n]) if n < 128 else struct.pack(">I", n | 0x80000000)
+
+    return b"".join(length(len(k)) + length(len(v)) + k + v for k, v in items)
+
+
+def nginx_like_request(path):
+    """The records nginx sends for GET path with Debian's fastcgi_params and a browser's headers."""
+    items = [
+        ("QUERY_STRING", ""), ("REQUEST_METHOD", "GET"), ("CONTENT_TYPE", ""), ("CONTENT_LENGTH", ""),
+        ("SCRIPT_NAME", path), ("REQUEST_URI", path), ("DOCUMENT_URI", path), ("DOCUMENT_ROOT", "/usr/share/nginx/html"),
+        ("SERVER_PROTOCOL", "HTTP/1.1"), ("REQUEST_SCHEME", "http"), ("GATEWAY_INTERFACE", "CGI/1.1"),
+        ("SERVER_SOFTWARE", "nginx/1.22.1"), ("REMOTE_ADDR", "127.0.0.1"), ("REMOTE_PORT", "51234"),
+        ("REMOTE_USER", ""), ("SERVER_ADDR", "127.0.0.1"), ("SERVER_PORT", "8080"), ("SERVER_NAME", "localhost"),
+        ("REDIRECT_STATUS", "200"), ("HTTP_HOST", "127.0.0.1:8080"),
+        ("HTTP_USER_AGENT", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0"),
+        ("HTTP_ACCEPT", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
+        ("HTTP_ACCEPT_LANGUAGE", "en-GB,en;q=0.9"), ("HTTP_ACCEPT_ENCODING", "gzip, deflate, br"),
+        ("HTTP_CONNECTION", "keep-alive"), ("HTTP_COOKIE", "session=abc123; theme=dark"),
+        ("HTTP_UPGRADE_INSECURE_REQUESTS", "1"), ("HTTP_SEC_FETCH_MODE", "navigate"),
+    ]
+    body = pairs([(k.encode(), v.encode()) for k, v in items])
+    return record(BEGIN, struct.pack(">HB5x", 1, 0)) + record(PARAMS, body) + record(PARAMS) + record(STDIN)
+
+
+def fetch(socket_path, payload):
+    """Sends one request on a new connection; returns its STDOUT bytes once END_REQUEST arrived."""
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    connection.settimeout(60)
+    connection.connect(socket_path)
+    connection.sendall(payload)
+    received, stdout = b"", b""
+    while True:
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        received += chunk
+        offset, ended = 0, False
+        while offset + 8 <= len(received):
+            _, kind, _, size, padding, _ = struct.unpack(">BBHHBB", received[offset:offset + 8])
+            if offset + 8 + size + padding > len(received):
+                break
+            if kind == STDOUT:
+                stdout += received[offset + 8:offset + 8 + size]
+            ended = ended or kind == END
+            offset += 8 + size + padding
+        received = received[offset:]
+        if ended:
+            break
+    connection.close()
+    return stdout
+
+
+def wait_for(path, seconds):
+    deadline = time.monotonic() + seconds
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{path} did not appear within {seconds} s")
+        time.sleep(0.05)
+
+
+def parse_callgrind(path):
+    """Total Ir and calls to the allocators in one callgrind dump."""
+    total, allocations, names, current_callee = 0, 0, {}, None
+    with open(path) as dump:
+        for line in dump:
+            if line.startswith("summary:") or line.startswith("totals:"):
+                total = max(total, int(line.split()[1]))
+            match = re.match(r"c?fn=\((\d+)\)(?: (.*))?", line)
+            if match:
+                if match.group(2):
+                    names[match.group(1)] = match.group(2).strip()
+                current_callee = names.get(match.group(1)) if line.startswith("cfn=") else None
+                continue
+            if line.startswith("calls=") and current_callee in ALLOCATORS:
+                allocations += int(line.split("=")[1].split()[0])
+    return total, allocations
+
+
+def without_debug_info(binary, scratch):
+    """A copy of binary without its DWARF, which Debian's valgrind cannot read from Swift's
+    compiler (symbols stay, so callgrind still names functions)."""
+    copy = os.path.join(scratch, os.path.basename(binary))
+    subprocess.run(["strip", "--strip-debug", "-o", copy, binary], check=True)
+    return copy
+
+
+def measure(name, command, socket_path, path, requests, scratch):
+    """Runs command under callgrind; returns instructions and allocations per request."""
+    out = os.path.join(scratch, f"{name}.callgrind")
+    log = open(os.path.join(scratch, f"{name}.log"), "w")
+    process = subprocess.Popen(
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--compress-strings=yes"] + command,
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        wait_for(socket_path, 120)
+        payload = nginx_like_request(path)
+        for _ in range(WARMUP):
+            fetch(socket_path, payload)
+        subprocess.run(["callgrind_control", "-z", str(process.pid)], check=True, capture_output=True)
+        for _ in range(requests):
+            body = fetch(socket_path, payload)
+        if not body.startswith(b"Status: 200"):
+            raise RuntimeError(f"{name}: unexpected response {body[:80]!r}")
+        subprocess.run(["callgrind_control", "-d", str(process.pid)], check=True, capture_output=True)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    dumps = sorted(glob.glob(out + ".*"), key=os.path.getmtime)
+    dumps = [dump for dump in dumps if not dump.endswith(".log")]
+    if not dumps:
+        raise RuntimeError(f"{name}: callgrind wrote no dump")
+    total, allocations = parse_callgrind(dumps[-1])
+    return {"instructions_per_request": total / requests, "allocations_per_request": allocations / requests}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--json", default=os.path.join(ROOT, "Benchmarks/results/instructions.json"))
+    arguments = parser.parse_args()
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="hyper-instructions.") as scratch:
+        hyper = without_debug_info(HYPER, scratch)
+        bare_socket = os.path.join(scratch, "bare.sock")
+        results["bare /hello"] = measure(
+            "bare", [BARE, bare_socket, "2"], bare_socket, "/hello", arguments.requests, scratch)
+        for path in ["/hello", "/about", "/rows"]:
+            hyper_socket = os.path.join(scratch, f"hyper{path.replace('/', '-')}.sock")
+            results[f"hyper-demo {path}"] = measure(
+                f"hyper{path.replace('/', '-')}", [hyper, "--socket", hyper_socket, "--log-level", "warning"],
+                hyper_socket, path, arguments.requests, scratch)
+    bare = results["bare /hello"]["instructions_per_request"]
+    print(f"{'target':<22} {'instructions/request':>22} {'× bare':>8} {'allocations/request':>20}")
+    for name, figures in results.items():
+        ratio = figures["instructions_per_request"] / bare
+        print(f"{name:<22} {figures['instructions_per_request']:>22,.0f} {ratio:>8.2f} "
+              f"{figures['allocations_per_request']:>20.1f}")
+    os.makedirs(os.path.dirname(arguments.json), exist_ok=True)
+    with open(arguments.json, "w") as output:
+        json.dump({"requests": arguments.requests, "results": results}, output, indent=2)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
