@@ -23,6 +23,20 @@ extension Request {
         var remoteAddress: String?
         var fields = HTTPFields()
         for (name, value) in parameters {
+            // Most parameters are headers: they are told apart before any other name is compared.
+            if name.utf8.starts(with: "HTTP_".utf8) {
+                // nginx also passes Content-Type and Content-Length as HTTP_*: CONTENT_* are kept.
+                guard name != "HTTP_CONTENT_LENGTH", name != "HTTP_CONTENT_TYPE",
+                    let fieldName = HTTPField.Name(headerName(fromCGI: name))
+                else { continue }
+                guard fields.count < maximumHeaderFields else {
+                    throw HTTPError(
+                        .requestHeaderFieldsTooLarge,
+                        message: "The request has more than \(maximumHeaderFields) header fields.")
+                }
+                appendField(fieldName, value, to: &fields)
+                continue
+            }
             switch name {
             case "REQUEST_METHOD": methodName = value
             case "DOCUMENT_URI": documentURI = value
@@ -33,18 +47,7 @@ extension Request {
             case "REMOTE_ADDR": remoteAddress = value
             case "CONTENT_TYPE" where !value.isEmpty: appendField(.contentType, value, to: &fields)
             case "CONTENT_LENGTH" where !value.isEmpty: appendField(.contentLength, value, to: &fields)
-            default:
-                // nginx also passes Content-Type and Content-Length as HTTP_*: CONTENT_* are kept.
-                if name.hasPrefix("HTTP_"), name != "HTTP_CONTENT_LENGTH", name != "HTTP_CONTENT_TYPE",
-                    let fieldName = HTTPField.Name(headerName(fromCGI: name))
-                {
-                    guard fields.count < maximumHeaderFields else {
-                        throw HTTPError(
-                            .requestHeaderFieldsTooLarge,
-                            message: "The request has more than \(maximumHeaderFields) header fields.")
-                    }
-                    appendField(fieldName, value, to: &fields)
-                }
+            default: break
             }
         }
         guard let methodName, let method = HTTPRequest.Method(methodName) else {

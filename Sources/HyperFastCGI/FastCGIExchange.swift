@@ -17,6 +17,9 @@ public final class FastCGIExchange {
     private let listensOnTCP: Bool
     /// Checks every byte libfcgi reads for this exchange's thread.
     private let readGate: LibfcgiReadGate
+    /// Where request bodies are read and closing connections drained, 16 KiB allocated once:
+    /// a zeroed buffer per request cost a tenth of a small request's instructions.
+    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
     /// Wakes this exchange's thread when its route produces output.
     let wakeUp: WakeUpSignal
     /// The server's count of streams handed off and still open.
@@ -56,6 +59,7 @@ public final class FastCGIExchange {
         if isInRequest { FCGX_Finish_r(request) }
         closeConnection()
         request.deallocate()
+        scratch.deallocate()
         LibfcgiReadGate.removeFromCurrentThread()
     }
 
@@ -144,15 +148,13 @@ public final class FastCGIExchange {
     private func drainBeforeClose(_ connection: Int32) {
         guard shutdown(connection, Int32(SHUT_WR)) == 0 else { return }
         let deadline = ContinuousClock.now + Self.closeDrainLimit
-        var trash = [UInt8](repeating: 0, count: 4096)
         while true {
             let left = deadline - .now
             guard left > .zero else { return }
             var readable = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
             let (seconds, attoseconds) = left.components
             guard poll(&readable, 1, Int32(seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)) > 0 else { return }
-            guard trash.withUnsafeMutableBytes({ recv(connection, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }) > 0
-            else { return }
+            guard recv(connection, scratch.baseAddress, scratch.count, Int32(MSG_DONTWAIT)) > 0 else { return }
         }
     }
 
@@ -211,13 +213,11 @@ public final class FastCGIExchange {
     /// stream ended cleanly (EOF seen, no read error) within the limit.
     public func readBody(limit: Int) -> (bytes: [UInt8], complete: Bool) {
         var bytes: [UInt8] = []
-        let chunk = 16 * 1024
-        var buffer = [UInt8](repeating: 0, count: chunk)
+        let chunk = Int32(scratch.count)
+        let base = scratch.baseAddress!.assumingMemoryBound(to: CChar.self)
         while bytes.count <= limit {
-            let read = buffer.withUnsafeMutableBufferPointer { raw in
-                raw.withMemoryRebound(to: CChar.self) { FCGX_GetStr($0.baseAddress, Int32(chunk), request.pointee.in) }
-            }
-            if read > 0 { bytes.append(contentsOf: buffer[0..<Int(read)]) }
+            let read = FCGX_GetStr(base, chunk, request.pointee.in)
+            if read > 0 { bytes.append(contentsOf: UnsafeRawBufferPointer(start: base, count: Int(read))) }
             if read < chunk {
                 let clean = FCGX_GetError(request.pointee.in) == 0 && FCGX_HasSeenEOF(request.pointee.in) != 0
                 return (bytes, clean && bytes.count <= limit)

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Checks the bytes a FastCGI peer sends before libfcgi reads them, so that no input can crash
 /// the process (see `LibfcgiReadGate`).
 ///
@@ -65,51 +67,58 @@ struct FastCGIInputValidator: Equatable {
         case getValues = 9
     }
 
-    /// Where a name–value pair stream stands: reading a length (its bytes so far), or skipping
-    /// the name and value bytes of the pair just decoded.
+    /// Where a name–value pair stream stands: reading a length (the value so far and how many of
+    /// its bytes are left), or skipping the name and value bytes of the pair just decoded.
     private struct PairDecoder: Equatable {
-        var lengthBytes: [UInt8] = []
-        var lengths: [Int] = []
+        var length = 0
+        var lengthBytesLeft = 0
+        /// The name's length, once read, while the value's is read.
+        var nameLength: Int?
         var bytesToSkip = 0
         var pairs = 0
         var totalBytes = 0
 
+        /// Takes the next length byte (call it when no name or value bytes are left to skip).
         mutating func consume(_ byte: UInt8) throws(Violation) {
             totalBytes += 1
-            if bytesToSkip > 0 {
-                bytesToSkip -= 1
-                return
+            if lengthBytesLeft == 0 {
+                guard byte & 0x80 == 0 else {  // the first of a four-byte length
+                    length = Int(byte & 0x7F)
+                    lengthBytesLeft = 3
+                    return
+                }
+                length = Int(byte)
+            } else {
+                length = length << 8 | Int(byte)
+                lengthBytesLeft -= 1
+                guard lengthBytesLeft == 0 else { return }
             }
-            lengthBytes.append(byte)
-            let isLong = lengthBytes[0] & 0x80 != 0
-            guard lengthBytes.count == (isLong ? 4 : 1) else { return }
-            let length =
-                isLong
-                ? Int(lengthBytes[0] & 0x7F) << 24 | Int(lengthBytes[1]) << 16 | Int(lengthBytes[2]) << 8
-                    | Int(lengthBytes[3])
-                : Int(lengthBytes[0])
-            lengthBytes.removeAll(keepingCapacity: true)
             guard length <= FastCGIInputValidator.maximumLength else { throw .nameOrValueTooLong(length) }
-            lengths.append(length)
-            if lengths.count == 2 {
-                bytesToSkip = lengths[0] + lengths[1]
-                lengths.removeAll(keepingCapacity: true)
+            if let nameLength {
+                bytesToSkip = nameLength + length
+                self.nameLength = nil
                 pairs += 1
+            } else {
+                nameLength = length
             }
         }
 
         /// Skips up to `available.count` name or value bytes at once; returns how many it took.
         /// With `refusingNUL`, a NUL byte among them is refused.
-        mutating func skip(_ available: UnsafeRawBufferPointer.SubSequence, refusingNUL: Bool) throws(Violation) -> Int {
+        mutating func skip(_ available: UnsafeRawBufferPointer, refusingNUL: Bool) throws(Violation) -> Int {
             let taken = min(available.count, bytesToSkip)
-            if refusingNUL && available.prefix(taken).contains(0) { throw .nulInParameter }
+            if refusingNUL, taken > 0, let base = available.baseAddress, memchr(base, 0, taken) != nil {
+                throw .nulInParameter
+            }
             bytesToSkip -= taken
             totalBytes += taken
             return taken
         }
     }
 
-    private var header: [UInt8] = []
+    /// The bytes of the record header read so far, most significant first, and how many.
+    private var header: UInt64 = 0
+    private var headerLength = 0
     private var type: UInt8 = 0
     private var requestID: UInt16 = 0
     private var contentLeft = 0
@@ -127,9 +136,10 @@ struct FastCGIInputValidator: Equatable {
         var index = 0
         while index < bytes.count {
             if contentLeft == 0 && paddingLeft == 0 {
-                header.append(bytes[index])
+                header = header << 8 | UInt64(bytes[index])
+                headerLength += 1
                 index += 1
-                if header.count == 8 { try beginRecord() }
+                if headerLength == 8 { try beginRecord() }
             } else if contentLeft > 0 {
                 let taken = try consumeContent(bytes, from: index)
                 index += taken
@@ -144,16 +154,17 @@ struct FastCGIInputValidator: Equatable {
 
     /// Checks that the input ended between two records.
     func endOfInput() throws(Violation) {
-        guard header.isEmpty && contentLeft == 0 && paddingLeft == 0 else { throw .truncatedRecord }
+        guard headerLength == 0 && contentLeft == 0 && paddingLeft == 0 else { throw .truncatedRecord }
     }
 
     private mutating func beginRecord() throws(Violation) {
-        defer { header.removeAll(keepingCapacity: true) }
-        guard header[0] == 1 else { throw .unsupportedVersion(header[0]) }
-        type = header[1]
-        requestID = UInt16(header[2]) << 8 | UInt16(header[3])
-        contentLeft = Int(header[4]) << 8 | Int(header[5])
-        paddingLeft = Int(header[6])
+        let version = UInt8(truncatingIfNeeded: header >> 56)
+        defer { (header, headerLength) = (0, 0) }
+        guard version == 1 else { throw .unsupportedVersion(version) }
+        type = UInt8(truncatingIfNeeded: header >> 48)
+        requestID = UInt16(truncatingIfNeeded: header >> 32)
+        contentLeft = Int(UInt16(truncatingIfNeeded: header >> 16))
+        paddingLeft = Int(UInt8(truncatingIfNeeded: header >> 8))
         switch RecordType(rawValue: type) {
         case .beginRequest:
             guard contentLeft == 8 else { throw .beginRequestLength(contentLeft) }
@@ -178,14 +189,16 @@ struct FastCGIInputValidator: Equatable {
         var taken = 0
         while taken < available {
             if isParameters {
-                taken += try parameters.skip(bytes[(index + taken)..<(index + available)], refusingNUL: true)
+                taken += try parameters.skip(
+                    UnsafeRawBufferPointer(rebasing: bytes[(index + taken)..<(index + available)]), refusingNUL: true)
                 if taken < available { try parameters.consume(bytes[index + taken]) } else { break }
                 guard parameters.totalBytes <= Self.maximumParameterBytes else {
                     throw .parametersTooLarge(parameters.totalBytes)
                 }
                 guard parameters.pairs <= Self.maximumParameters else { throw .tooManyParameters(parameters.pairs) }
             } else {
-                taken += try valuesRequested.skip(bytes[(index + taken)..<(index + available)], refusingNUL: false)
+                taken += try valuesRequested.skip(
+                    UnsafeRawBufferPointer(rebasing: bytes[(index + taken)..<(index + available)]), refusingNUL: false)
                 if taken < available { try valuesRequested.consume(bytes[index + taken]) } else { break }
                 guard valuesRequested.pairs <= Self.maximumValuesRequested else {
                     throw .tooManyValuesRequested(valuesRequested.pairs)
