@@ -2,7 +2,7 @@ import Glibc
 import Synchronization
 import Testing
 
-@testable import HyperFastCGI
+@testable import HyperTransport
 
 @Suite("Request executor")
 struct RequestExecutorTests {

@@ -25,7 +25,7 @@ final class StopSignal: Sendable {
     init() {
         descriptor = eventfd(0, Int32(EFD_CLOEXEC))
         precondition(
-            descriptor >= 0, "HyperFastCGI: eventfd failed: \(String(cString: strerror(errno)))")
+            descriptor >= 0, "HyperTransport: eventfd failed: \(String(cString: strerror(errno)))")
     }
 
     deinit {

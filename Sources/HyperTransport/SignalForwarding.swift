@@ -21,7 +21,9 @@ public final class SignalForwarding: Sendable {
     public struct SetupError: Error, CustomStringConvertible {
         public let call: String
         public let code: Int32
-        public var description: String { "HyperFastCGI: cannot forward signals: \(call): \(String(cString: strerror(code)))" }
+        public var description: String {
+            "HyperTransport: cannot forward signals: \(call): \(String(cString: strerror(code)))"
+        }
     }
 
     private let readEnd: Int32
@@ -52,7 +54,7 @@ public final class SignalForwarding: Sendable {
             if result == 1 { return Int32(byte) }
             if result < 0 && errno == EINTR { continue }
             // The write end is this object's own and stays open: no other outcome is possible.
-            preconditionFailure("HyperFastCGI: the signal pipe failed (errno \(errno))")
+            preconditionFailure("HyperTransport: the signal pipe failed (errno \(errno))")
         }
     }
 

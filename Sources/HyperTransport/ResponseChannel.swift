@@ -349,11 +349,11 @@ public final class ResponseChannel: Sendable {
 /// (`ResponseChannel.end(appending:)`), for instance because the server is shutting down.
 public struct ResponseEndedError: Error, Equatable, CustomStringConvertible {
     public init() {}
-    public var description: String { "HyperFastCGI: the response was ended by the server" }
+    public var description: String { "HyperTransport: the response was ended by the server" }
 }
 
 /// Thrown by `ResponseChannel.send` once the client has gone away.
 public struct ClientDisconnectedError: Error, Equatable, CustomStringConvertible {
     public init() {}
-    public var description: String { "HyperFastCGI: the client disconnected" }
+    public var description: String { "HyperTransport: the client disconnected" }
 }

@@ -100,7 +100,8 @@ struct FastCGIInputValidator: Equatable {
 
         /// Skips up to `available.count` name or value bytes at once; returns how many it took.
         /// With `refusingNUL`, a NUL byte among them is refused.
-        mutating func skip(_ available: UnsafeRawBufferPointer.SubSequence, refusingNUL: Bool) throws(Violation) -> Int {
+        mutating func skip(_ available: UnsafeRawBufferPointer.SubSequence, refusingNUL: Bool) throws(Violation) -> Int
+        {
             let taken = min(available.count, bytesToSkip)
             if refusingNUL && available.prefix(taken).contains(0) { throw .nulInParameter }
             bytesToSkip -= taken

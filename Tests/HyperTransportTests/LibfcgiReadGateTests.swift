@@ -3,7 +3,7 @@ import Glibc
 import Logging
 import Testing
 
-@testable import HyperFastCGI
+@testable import HyperTransport
 
 @Suite("libfcgi read gate")
 struct LibfcgiReadGateTests {

@@ -1,7 +1,7 @@
 import Glibc
 import Testing
 
-@testable import HyperFastCGI
+@testable import HyperTransport
 
 /// A unix datagram socket standing in for systemd's notification socket.
 private final class NotificationReceiver {

@@ -1,7 +1,7 @@
 import Glibc
 import Testing
 
-@testable import HyperFastCGI
+@testable import HyperTransport
 
 @Suite("Response channel")
 struct ResponseChannelTests {

@@ -2,7 +2,7 @@ import Glibc
 import Logging
 import Synchronization
 
-/// Serves FastCGI requests on a listening socket with a pool of OS threads.
+/// Serves FastCGI or SCGI requests on a listening socket with a pool of OS threads.
 ///
 /// Each in-flight request is owned by one thread, which does its blocking libfcgi I/O and calls
 /// `handler` for it; a stream holds its thread only until its header block is written, then its
@@ -11,15 +11,22 @@ import Synchronization
 /// waiting in `accept`: connections that nginx keeps open between requests
 /// (`fastcgi_keep_conn on`) each hold a thread, and can never starve new connections.
 ///
+/// The wire protocol (`Configuration.wireProtocol`) decides only how a request is read and how
+/// the response is framed (`FastCGIExchange`, `SCGIExchange`); the handler sees a
+/// `TransportExchange` either way.
+///
 /// ```swift
-/// let server = FastCGIServer(socket: try .unix(path: path), configuration: .init(), logger: logger) { exchange in
+/// let server = try TransportServer(socket: try .unix(path: path), configuration: .init(), logger: logger) {
+///     exchange in
 ///     exchange.writeResponse(Array("Content-Type: text/plain\r\n\r\nhi".utf8))
 /// }
 /// server.start()
 /// ```
-public final class FastCGIServer: Sendable {
-    /// Limits of the thread pool.
+public final class TransportServer: Sendable {
+    /// The wire protocol and the limits of the thread pool.
     public struct Configuration: Sendable {
+        /// What the web server speaks on the socket: FastCGI (the default) or SCGI.
+        public var wireProtocol: WireProtocol
         /// The most request threads alive at once; each request in flight or kept connection
         /// holds one (a stream only until its header block is written).
         public var maxThreads: Int
@@ -40,9 +47,11 @@ public final class FastCGIServer: Sendable {
         public var maxStreams: Int
 
         public init(
-            maxThreads: Int = 16_384, threadStackSize: Int = 256 * 1024, initialThreads: Int = 4,
+            wireProtocol: WireProtocol = .fastCGI, maxThreads: Int = 16_384, threadStackSize: Int = 256 * 1024,
+            initialThreads: Int = 4,
             maxSpareThreads: Int = 16, requestTimeout: Duration = .seconds(10), maxStreams: Int = 1_000_000
         ) {
+            self.wireProtocol = wireProtocol
             self.maxStreams = maxStreams
             self.maxThreads = maxThreads
             self.threadStackSize = threadStackSize
@@ -94,20 +103,20 @@ public final class FastCGIServer: Sendable {
     /// The process's descriptor limit.
     public let descriptorLimit: Int
     private let logger: Logger
-    private let handler: @Sendable (FastCGIExchange) -> Void
+    private let handler: @Sendable (any TransportExchange) -> Void
     private let state = Mutex(LogState())
     private let stopSignal = StopSignal()
     private let openStreams = OpenStreamCount()
 
     /// Creates a server; `handler` runs on a request thread for each request.
     ///
-    /// Throws `LibfcgiInterpositionError` when libfcgi's reads would not pass through
-    /// Hyper's input check in this program: the server refuses to serve unprotected.
+    /// Throws `LibfcgiInterpositionError`, serving FastCGI, when libfcgi's reads would not pass
+    /// through Hyper's input check in this program: the server refuses to serve unprotected.
     public init(
         socket: ListeningSocket, configuration: Configuration, logger: Logger,
-        handler: @escaping @Sendable (FastCGIExchange) -> Void
+        handler: @escaping @Sendable (any TransportExchange) -> Void
     ) throws(LibfcgiInterpositionError) {
-        try LibfcgiReadGate.verifyInterposition()
+        if configuration.wireProtocol == .fastCGI { try LibfcgiReadGate.verifyInterposition() }
         self.socket = socket
         self.configuration = configuration
         descriptorLimit = DescriptorLimit.raiseToHardLimit()
@@ -166,7 +175,7 @@ public final class FastCGIServer: Sendable {
             serveRequests()
         }
         if !started {
-            logger.error("HyperFastCGI: cannot start a request thread", metadata: ["errno": "\(errno)"])
+            logger.error("HyperTransport: cannot start a request thread", metadata: ["errno": "\(errno)"])
             releaseThread(accepting: true)
         }
     }
@@ -199,13 +208,9 @@ public final class FastCGIServer: Sendable {
     /// reads the request as `busy`, and the pool starts another acceptor if none is left, so that
     /// connections that send their request slowly, or never, do not keep others from being served.
     private func serveRequests() {
-        guard
-            let exchange = FastCGIExchange(
-                listeningDescriptor: socket.descriptor, listensOnTCP: socket.isTCP,
-                requestTimeout: configuration.requestTimeout, openStreams: openStreams, logger: logger)
-        else {
+        guard let exchange = makeExchange() else {
             logger.error(
-                "HyperFastCGI: out of descriptors, a request thread could not start (raise LimitNOFILE)",
+                "HyperTransport: out of descriptors, a request thread could not start (raise LimitNOFILE)",
                 metadata: ["errno": "\(errno)"])
             releaseThread(accepting: true)
             return
@@ -254,6 +259,21 @@ public final class FastCGIServer: Sendable {
         }
     }
 
+    /// The calling thread's exchange in the configured wire protocol; nil when the process is
+    /// out of descriptors.
+    private func makeExchange() -> (any PooledExchange)? {
+        switch configuration.wireProtocol {
+        case .fastCGI:
+            FastCGIExchange(
+                listeningDescriptor: socket.descriptor, listensOnTCP: socket.isTCP,
+                requestTimeout: configuration.requestTimeout, openStreams: openStreams, logger: logger)
+        case .scgi:
+            SCGIExchange(
+                listeningDescriptor: socket.descriptor, listensOnTCP: socket.isTCP,
+                requestTimeout: configuration.requestTimeout, openStreams: openStreams, logger: logger)
+        }
+    }
+
     /// Logs a failed accept, at most once a second with the count since the last line, since
     /// every accepting thread retries every 10 ms while the condition lasts.
     private func logAcceptFailure(errno code: Int32) {
@@ -267,7 +287,7 @@ public final class FastCGIServer: Sendable {
         }
         if let failures {
             logger.error(
-                "HyperFastCGI: accept failed: \(String(cString: strerror(code)))",
+                "HyperTransport: accept failed: \(String(cString: strerror(code)))",
                 metadata: ["errno": "\(code)", "socket": "\(socket.address)", "failures": "\(failures)"])
         }
     }
@@ -300,7 +320,7 @@ public final class FastCGIServer: Sendable {
                 } && !isStopping.load(ordering: .relaxed)
             if warn {
                 logger.warning(
-                    "HyperFastCGI: all \(maxThreads) request threads are busy; new connections wait in the backlog (raise --max-threads or the descriptor limit)"
+                    "HyperTransport: all \(maxThreads) request threads are busy; new connections wait in the backlog (raise --max-threads or the descriptor limit)"
                 )
             }
         }

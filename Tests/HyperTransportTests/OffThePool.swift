@@ -1,4 +1,4 @@
-@testable import HyperFastCGI
+@testable import HyperTransport
 
 /// Runs blocking `body` on a thread of its own, never on the cooperative pool, which the code
 /// under test and the other suites of this process need meanwhile.

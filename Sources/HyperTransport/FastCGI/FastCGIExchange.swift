@@ -4,13 +4,13 @@ import Glibc
 import Logging
 
 /// One FastCGI request slot owned by a single request thread: it accepts a request, reads its
-/// parameters and body, and writes the response.
+/// parameters and body, and writes the response. The FastCGI side of the transport seam.
 ///
 /// This file is the only place in Hyper that calls libfcgi (`FCGX_*`) or touches its raw
 /// pointers. An exchange is reused for the requests its thread serves, which lets libfcgi keep a
 /// connection open between them when nginx asks for it (`fastcgi_keep_conn on`). It is not
 /// `Sendable`: only its owning thread may use it.
-public final class FastCGIExchange {
+public final class FastCGIExchange: PooledExchange {
     private let request: UnsafeMutablePointer<FCGX_Request>
     private var isInRequest = false
     private let listeningDescriptor: Int32
@@ -25,11 +25,6 @@ public final class FastCGIExchange {
     /// Initialises libfcgi once per process. libfcgi installs handlers for SIGPIPE and SIGUSR1
     /// here that only set flags; callers install their own signal handling afterwards.
     static let libraryInitialised: Bool = FCGX_Init() == 0
-
-    /// How long the web server waits for the response's end after closing its side
-    /// (`finish()` on a connection that is not kept): unread input left at close would make the
-    /// kernel reset the connection, which can cost the web server the end of the response.
-    static let closeDrainLimit: Duration = .seconds(1)
 
     /// Creates an exchange for the calling thread, the only one that may use it: it accepts
     /// connections on `listeningDescriptor` and reads their requests through a `LibfcgiReadGate`
@@ -65,31 +60,12 @@ public final class FastCGIExchange {
         request.pointee.ipcFd >= 0
     }
 
-    /// How `acceptConnection` ended.
-    enum AcceptOutcome: Equatable {
-        /// A connection was accepted; read its request with `readRequest`.
-        case connection
-        /// No connection came within the listening socket's wait limit, or one that came was gone
-        /// before it could be accepted.
-        case nothingQueued
-        /// Accepting failed with this `errno`.
-        case failed(Int32)
-    }
-
     /// Waits in `accept(2)` for a new connection, for at most `ListeningSocket.acceptWaitLimit`.
     func acceptConnection() -> AcceptOutcome {
         precondition(!holdsKeptConnection, "HyperFastCGI: a connection is already open")
-        let connection = hyper_accept_cloexec(listeningDescriptor)
-        guard connection >= 0 else {
-            switch errno {
-            case EAGAIN, EWOULDBLOCK, EINTR, ECONNABORTED, EPROTO: return .nothingQueued
-            case let code: return .failed(code)
-            }
-        }
-        if listensOnTCP {
-            var one: Int32 = 1  // responses go out in few writes; no need to wait for acknowledgements
-            _ = setsockopt(connection, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        }
+        var connection: Int32 = -1
+        let outcome = AcceptOutcome.accept(on: listeningDescriptor, isTCP: listensOnTCP, into: &connection)
+        guard outcome == .connection else { return outcome }
         // Handed to libfcgi as a kept connection, which `FCGX_Accept_r` reads without accepting;
         // `detached` makes libfcgi close it without its unbounded drain (see `finish()`).
         request.pointee.ipcFd = connection
@@ -127,33 +103,16 @@ public final class FastCGIExchange {
 
     /// Ends the current request: flushes output and sends FastCGI's end-of-request record. A
     /// connection that is not kept is closed, after its write side is shut and what the web
-    /// server still sends is read for at most `closeDrainLimit`.
+    /// server still sends is read for at most `ConnectionDrain.limit`.
     func finish() {
         guard isInRequest else { return }
         isInRequest = false
         if request.pointee.keepConnection == 0 {
             FCGX_FClose(request.pointee.err)
             FCGX_FClose(request.pointee.out)
-            drainBeforeClose(request.pointee.ipcFd)
+            ConnectionDrain.shutDownAndDrain(request.pointee.ipcFd)
         }
         FCGX_Finish_r(request)
-    }
-
-    /// Shuts the write side of `connection` and reads until the peer closes its side, no more than
-    /// `closeDrainLimit`, so that closing it does not reset it while the peer is still reading.
-    private func drainBeforeClose(_ connection: Int32) {
-        guard shutdown(connection, Int32(SHUT_WR)) == 0 else { return }
-        let deadline = ContinuousClock.now + Self.closeDrainLimit
-        var trash = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let left = deadline - .now
-            guard left > .zero else { return }
-            var readable = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
-            let (seconds, attoseconds) = left.components
-            guard poll(&readable, 1, Int32(seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)) > 0 else { return }
-            guard trash.withUnsafeMutableBytes({ recv(connection, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }) > 0
-            else { return }
-        }
     }
 
     /// Takes the current request's connection away from libfcgi, which frees its buffers and
@@ -169,7 +128,7 @@ public final class FastCGIExchange {
         request.pointee.keepConnection = 0
         request.pointee.detached = 0
         isInRequest = false
-        return StreamConnection(descriptor: descriptor, requestID: requestID)
+        return StreamConnection(descriptor: descriptor, framing: .fastCGIRecords(requestID: requestID))
     }
 
     /// Whether the web server aborted the request (`FCGI_ABORT_REQUEST`) while its body was read:
@@ -181,6 +140,21 @@ public final class FastCGIExchange {
     /// The connection's descriptor, to watch for the peer hanging up.
     var connectionDescriptor: Int32 {
         request.pointee.ipcFd
+    }
+
+    public func makeResponseChannel(capacity: Int) -> ResponseChannel {
+        makeChannel(capacity: capacity)
+    }
+
+    public func writeResponse(
+        from channel: ResponseChannel, whenDone: @escaping @Sendable (ResponseOutcome) -> Void
+    ) {
+        writeChannel(from: channel, whenDone: whenDone)
+    }
+
+    @discardableResult
+    public func writeResponse(_ bytes: [UInt8]) -> ResponseOutcome {
+        writeBytes(bytes)
     }
 
     /// The FastCGI role libfcgi read from the begin-request record (1 = responder).

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import HyperFastCGI
+@testable import HyperTransport
 
 @Suite("FastCGIInputValidator")
 struct FastCGIInputValidatorTests {

@@ -95,11 +95,11 @@ public enum SystemdNotifierError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidAssignment(let assignment):
-            return "HyperFastCGI: not a KEY=value line for systemd: \(assignment.debugDescription)"
+            return "HyperTransport: not a KEY=value line for systemd: \(assignment.debugDescription)"
         case .invalidSocket(let path):
-            return "HyperFastCGI: NOTIFY_SOCKET is not an absolute path or @name: \(path.debugDescription)"
+            return "HyperTransport: NOTIFY_SOCKET is not an absolute path or @name: \(path.debugDescription)"
         case .system(let message, let code):
-            return "HyperFastCGI: \(message): \(String(cString: strerror(code)))"
+            return "HyperTransport: \(message): \(String(cString: strerror(code)))"
         }
     }
 }

@@ -1,7 +1,7 @@
 import Glibc
 import Testing
 
-@testable import HyperFastCGI
+@testable import HyperTransport
 
 @Suite("Listening sockets")
 struct ListeningSocketTests {
@@ -97,7 +97,9 @@ struct DescriptorLimitTests {
         #expect(exact)
     }
 
-    @Test("the budget leaves the open descriptors and a reserve out; threads (two each) get a quarter or up to 64, streams the rest")
+    @Test(
+        "the budget leaves the open descriptors and a reserve out; threads (two each) get a quarter or up to 64, streams the rest"
+    )
     func budget() {
         #expect(DescriptorLimit.budget(within: 64, alreadyOpen: 0) == (threads: 8, streams: 16))
         #expect(DescriptorLimit.budget(within: 256, alreadyOpen: 10) == (threads: 53, streams: 108))

@@ -21,9 +21,9 @@ final class StreamPump: Sendable {
 
     private init() {
         epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
-        precondition(epoll >= 0, "HyperFastCGI: epoll_create1 failed (errno \(errno))")
+        precondition(epoll >= 0, "HyperTransport: epoll_create1 failed (errno \(errno))")
         let started = RequestThread.start(stackSize: 256 * 1024) { [self] in run() }
-        precondition(started, "HyperFastCGI: cannot start the stream pump's thread")
+        precondition(started, "HyperTransport: cannot start the stream pump's thread")
     }
 
     /// Watches `descriptor` for a hang-up on behalf of `channel`; returns the token that names

@@ -2,7 +2,7 @@ import Glibc
 import Synchronization
 import Testing
 
-@testable import HyperFastCGI
+@testable import HyperTransport
 
 /// A stream's connection after its request thread handed it to the channel and the pump: the
 /// records it writes, its end, the client leaving, heartbeats and backpressure, seen from the
@@ -87,7 +87,7 @@ struct StreamHandOffTests {
         let channel = ResponseChannel(capacity: capacity, wakeUp: WakeUpSignal()!)
         channel.startStreaming(heartbeat: heartbeat)
         let ending = Ending()
-        let connection = StreamConnection(descriptor: server.streamEnd, requestID: 7)
+        let connection = StreamConnection(descriptor: server.streamEnd, framing: .fastCGIRecords(requestID: 7))
         #expect(channel.handOff(connection, headBytes: 10) { ending.report($0) })
         return (channel, ending)
     }

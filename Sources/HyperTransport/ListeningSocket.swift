@@ -233,9 +233,9 @@ public enum ListeningSocketError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidAddress(let message), .addressInUse(let message), .notListening(let message):
-            return "HyperFastCGI: \(message)"
+            return "HyperTransport: \(message)"
         case .system(let message, let code):
-            return "HyperFastCGI: \(message): \(String(cString: strerror(code)))"
+            return "HyperTransport: \(message): \(String(cString: strerror(code)))"
         }
     }
 }

@@ -1,7 +1,7 @@
 import Glibc
 import Testing
 
-@testable import HyperFastCGI
+@testable import HyperTransport
 
 @Suite("Listening sockets when the server stops")
 struct ListeningSocketStopTests {

@@ -1,7 +1,7 @@
 import Dispatch
 import Glibc
 import HTTPTypes
-import HyperFastCGI
+import HyperTransport
 import Logging
 import Synchronization
 
@@ -17,7 +17,7 @@ extension Application {
     public func run(on socket: ListeningSocket) throws {
         signal(SIGPIPE, SIG_IGN)
         let signals = try SignalForwarding()
-        let server = try FastCGIServer(socket: socket, configuration: configuration.server, logger: logger) {
+        let server = try TransportServer(socket: socket, configuration: configuration.server, logger: logger) {
             [self] exchange in
             serve(exchange)
         }
@@ -32,7 +32,9 @@ extension Application {
                 "socket": "\(socket.address)", "max-threads": "\(server.maxThreads)",
                 "max-streams": "\(server.maxStreams)", "descriptor-limit": "\(server.descriptorLimit)",
             ])
-        if server.maxThreads < configuration.server.maxThreads && configuration.server.maxThreads != FastCGIServer.Configuration().maxThreads {
+        if server.maxThreads < configuration.server.maxThreads
+            && configuration.server.maxThreads != TransportServer.Configuration().maxThreads
+        {
             logger.warning(
                 "Hyper: fewer request threads than configured: the descriptor limit holds no more (raise LimitNOFILE)",
                 metadata: ["requested": "\(configuration.server.maxThreads)", "max-threads": "\(server.maxThreads)"])
@@ -76,9 +78,9 @@ extension Application {
         timer.cancel()
     }
 
-    /// Answers one FastCGI request on its request thread; a stream's thread returns once the
+    /// Answers one request, whatever the wire protocol, on its request thread; a stream's thread returns once the
     /// stream's header block is written, and the stream goes on without it.
-    func serve(_ exchange: FastCGIExchange) {
+    func serve(_ exchange: any TransportExchange) {
         let started = ContinuousClock.now
         let record = ResponseRecord()
         let request: Request
@@ -112,7 +114,7 @@ extension Application {
     }
 
     /// Reads the CGI parameters and the body. Throws the HTTP error to answer with.
-    private func readRequest(from exchange: FastCGIExchange) throws(HTTPError) -> Request {
+    private func readRequest(from exchange: any TransportExchange) throws(HTTPError) -> Request {
         var request = try Request.fromCGI(exchange.parameters())
         let lengthField = request.headerFields[.contentLength] ?? ""
         guard let declaredLength = lengthField.isEmpty ? 0 : Int(lengthField), declaredLength >= 0 else {

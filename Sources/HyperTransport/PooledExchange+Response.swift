@@ -8,23 +8,20 @@ public struct ResponseOutcome: Sendable, Equatable {
     public var clientDisconnected: Bool
 }
 
-extension FastCGIExchange {
-    /// Creates the buffer a route's task fills while this thread writes it out.
-    public func makeResponseChannel(capacity: Int = 64 * 1024) -> ResponseChannel {
+extension PooledExchange {
+    /// The buffer a route's task fills while this exchange's thread writes it out.
+    func makeChannel(capacity: Int) -> ResponseChannel {
         ResponseChannel(capacity: capacity, wakeUp: wakeUp)
     }
 
     /// Writes what the route produces into `channel` until it finishes or the client hangs up,
-    /// and reports how it ended to `whenDone`, once.
+    /// and reports how it ended to `whenDone`, once (see `TransportExchange.writeResponse`).
     ///
     /// An ordinary response is written on this request thread, which blocks until it is done.
     /// A stream's header block is written and flushed here, then its connection is handed to the
-    /// channel (see `ResponseChannel`) and this returns at once, freeing the thread: `whenDone`
-    /// is called later, from the thread that sees the stream end. On a hang-up or a failed write
-    /// the channel is closed, so the route's next `send` throws.
-    public func writeResponse(
-        from channel: ResponseChannel, whenDone: @escaping @Sendable (ResponseOutcome) -> Void
-    ) {
+    /// channel (see `ResponseChannel`) and this returns at once, freeing the thread. On a hang-up
+    /// or a failed write the channel is closed, so the route's next `send` throws.
+    func writeChannel(from channel: ResponseChannel, whenDone: @escaping @Sendable (ResponseOutcome) -> Void) {
         defer { channel.executor.detach() }
         var outcome = ResponseOutcome(bytesWritten: 0, clientDisconnected: false)
         while true {
@@ -62,8 +59,7 @@ extension FastCGIExchange {
     }
 
     /// Writes a complete response that is already in memory.
-    @discardableResult
-    public func writeResponse(_ bytes: [UInt8]) -> ResponseOutcome {
+    func writeBytes(_ bytes: [UInt8]) -> ResponseOutcome {
         var outcome = ResponseOutcome(bytesWritten: 0, clientDisconnected: false)
         outcome.clientDisconnected = !write([bytes], into: &outcome)
         return outcome
