@@ -1,4 +1,5 @@
 import Foundation
+import HyperTransport
 import Testing
 
 /// Clients that leave: their route's task is cancelled at once and nothing they held outlives
@@ -45,13 +46,15 @@ struct DisconnectTests {
         return connections
     }
 
-    @Test("a client hanging up on a stream waiting on a silent subscription ends its task within 100 ms (median)")
-    func cancelLatency() async throws {
-        try await MachineLock.exclusively { try await measureCancelLatency() }
+    @Test(
+        "a client hanging up on a stream waiting on a silent subscription ends its task within 100 ms (median)",
+        arguments: WireProtocol.allCases)
+    func cancelLatency(wireProtocol: WireProtocol) async throws {
+        try await MachineLock.exclusively { try await measureCancelLatency(wireProtocol) }
     }
 
-    private func measureCancelLatency() async throws {
-        try await DemoServer.with { server in
+    private func measureCancelLatency(_ wireProtocol: WireProtocol) async throws {
+        try await DemoServer.with(wireProtocol) { server in
             // Hang-ups and polls run on their own thread: the figure is the server's, not the time
             // this process's cooperative pool took to come back to the test.
             let hangUps = try await DedicatedThread.run { try hangUpTenTimes(on: server) }
@@ -101,9 +104,11 @@ struct DisconnectTests {
         }
     }
 
-    @Test("200 streams opened and closed leave no task, subscription, thread or descriptor behind")
-    func twoHundredStreams() async throws {
-        try await DemoServer.with { server in
+    @Test(
+        "200 streams opened and closed leave no task, subscription, thread or descriptor behind",
+        arguments: WireProtocol.allCases)
+    func twoHundredStreams(wireProtocol: WireProtocol) async throws {
+        try await DemoServer.with(wireProtocol) { server in
             let initial = try counts(server)
             var settled: Counts?
             for round in 1...3 {

@@ -125,7 +125,9 @@ struct SCGIRequestParserTests {
                 parse(Self.netstring([("CONTENT_LENGTH", bad), ("SCGI", "1")]))
                     == .refused(.contentLengthInvalid(Array(bad.utf8))), "\(bad)")
         }
-        guard case .complete(let head, _) = parse(Self.netstring([("CONTENT_LENGTH", "123456789012345678"), ("SCGI", "1")]))
+        guard
+            case .complete(let head, _) = parse(
+                Self.netstring([("CONTENT_LENGTH", "123456789012345678"), ("SCGI", "1")]))
         else {
             Issue.record("18 digits refused")
             return

@@ -1,4 +1,5 @@
 import Foundation
+import HyperTransport
 
 /// A private nginx on 127.0.0.1:`port` that passes every request to the unix socket `socket`,
 /// rendered by `scripts/private-nginx` into a scratch directory.
@@ -7,12 +8,15 @@ final class PrivateNginx {
     let process: ChildProcess
     let prefix: String
 
-    /// nginx with the test config of `nginx/private.conf.template`.
-    convenience init(scratch: ScratchDirectory, port: Int, socket: String, keepalive: Int = 32) throws {
+    /// nginx with the test config of `nginx/private.conf.template`, or of
+    /// `nginx/private-scgi.conf.template` for SCGI.
+    convenience init(
+        scratch: ScratchDirectory, port: Int, socket: String, keepalive: Int = 32, wireProtocol: WireProtocol = .fastCGI
+    ) throws {
         let prefix = scratch.file("nginx")
         let render = Process()
         render.executableURL = URL(fileURLWithPath: ProjectPaths.root + "/scripts/private-nginx")
-        render.arguments = [prefix, String(port), socket, String(keepalive)]
+        render.arguments = [prefix, String(port), socket, String(keepalive), wireProtocol.rawValue]
         let output = Pipe()
         render.standardOutput = output
         try render.run()
