@@ -21,15 +21,17 @@ struct DisconnectTests {
         return try JSONDecoder().decode(Counts.self, from: Data(body.utf8))
     }
 
-    /// Polls the counts until `condition` holds; returns them and when it first held.
+    /// Polls the counts every `interval` until `condition` holds; returns them and when it first
+    /// held.
     private func waitForCounts(
-        _ server: DemoServer, timeout: Duration = .seconds(10), until condition: (Counts) -> Bool
+        _ server: DemoServer, timeout: Duration = .seconds(10), every interval: Duration = .milliseconds(1),
+        until condition: (Counts) -> Bool
     ) async throws -> (counts: Counts, time: ContinuousClock.Instant) {
         let deadline = ContinuousClock.now + timeout
         var last = try counts(server)
         while !condition(last) {
             guard ContinuousClock.now < deadline else { break }
-            try await Task.sleep(for: .milliseconds(1))
+            try await Task.sleep(for: interval)
             last = try counts(server)
         }
         return (last, ContinuousClock.now)
@@ -122,12 +124,17 @@ struct DisconnectTests {
                 let closed = try await waitForCounts(server) { $0.hubSubscriptions == 0 && $0.runningRouteTasks == 1 }
                 #expect(closed.counts.hubSubscriptions == 0, "round \(round)")
                 #expect(closed.counts.runningRouteTasks == 1, "round \(round)")
+                // Spare threads leave after waiting `ListeningSocket.acceptWaitLimit` (250 ms) in
+                // accept for nothing. Over SCGI every poll is a new connection, which wakes the
+                // longest-waiting acceptor: polled every millisecond, none would ever wait that
+                // long. Every 20 ms leaves the spares their chance, and is the same for FastCGI.
+                let settling = Duration.milliseconds(20)
                 if let settled {
                     // Threads exit and descriptors close once their requests have ended. Left are
                     // at most the pool's 16 spare threads waiting in accept and the threads holding
                     // nginx's idle kept connections (up to its keepalive, 32), each thread with its
                     // wake-up descriptor and its connection: a leak would leave 200 behind.
-                    let again = try await waitForCounts(server) {
+                    let again = try await waitForCounts(server, every: settling) {
                         $0.threads <= initial.threads + 48
                             && $0.openDescriptors - 2 * $0.threads <= settled.openDescriptors - settled.threads
                     }.counts
@@ -138,7 +145,8 @@ struct DisconnectTests {
                 } else {
                     // The first round leaves the pool's spare threads (16 by default) waiting in
                     // accept, each with its wake-up descriptor; later rounds must return to that.
-                    settled = try await waitForCounts(server) { $0.threads <= initial.threads + 16 }.counts
+                    settled = try await waitForCounts(server, every: settling) { $0.threads <= initial.threads + 16 }
+                        .counts
                     #expect(settled!.threads <= initial.threads + 16)
                     #expect(settled!.openDescriptors <= initial.openDescriptors + 16)
                 }
