@@ -82,12 +82,13 @@ struct StreamHandOffTests {
 
     /// A channel whose connection is handed off at once, and where its end is reported.
     private func handedOffChannel(
-        _ server: WebServerEnd, capacity: Int = 1024, heartbeat: ResponseChannel.Heartbeat? = nil
+        _ server: WebServerEnd, capacity: Int = 1024, heartbeat: ResponseChannel.Heartbeat? = nil,
+        framing: StreamConnection.Framing = .fastCGIRecords(requestID: 7)
     ) -> (ResponseChannel, Ending) {
         let channel = ResponseChannel(capacity: capacity, wakeUp: WakeUpSignal()!)
         channel.startStreaming(heartbeat: heartbeat)
         let ending = Ending()
-        let connection = StreamConnection(descriptor: server.streamEnd, framing: .fastCGIRecords(requestID: 7))
+        let connection = StreamConnection(descriptor: server.streamEnd, framing: framing)
         #expect(channel.handOff(connection, headBytes: 10) { ending.report($0) })
         return (channel, ending)
     }
@@ -108,6 +109,30 @@ struct StreamHandOffTests {
                 Record(type: 3, requestID: 7, content: [0, 0, 0, 0, 0, 0, 0, 0]),
             ])
         #expect(ended.reported == ResponseOutcome(bytesWritten: 28, clientDisconnected: false))
+    }
+
+    @Test("raw framing (SCGI): each send is its bytes as they are; finish closes the connection")
+    func rawBytesAndEnd() async throws {
+        let server = WebServerEnd()
+        let (channel, ended) = handedOffChannel(server, framing: .raw)
+        try await channel.send(Array("data: 1\n\n".utf8))
+        try await channel.send(Array("data: 2\n\n".utf8))
+        channel.finish()
+        let received = await offThePool { server.readToEnd() }
+        #expect(received == Array("data: 1\n\ndata: 2\n\n".utf8))
+        #expect(ended.reported == ResponseOutcome(bytesWritten: 28, clientDisconnected: false))
+    }
+
+    @Test("raw framing (SCGI): ending from outside writes the farewell, then closes")
+    func rawFarewell() async throws {
+        let server = WebServerEnd()
+        let (channel, ended) = handedOffChannel(server, framing: .raw)
+        try await channel.send(Array("data: 1\n\n".utf8))
+        #expect(channel.end(appending: Array(": bye\n\n".utf8)))
+        let received = await offThePool { server.readToEnd() }
+        #expect(received == Array("data: 1\n\n: bye\n\n".utf8))
+        #expect(ended.reported?.clientDisconnected == false)
+        await #expect(throws: ResponseEndedError()) { try await channel.send(Array("x".utf8)) }
     }
 
     @Test("the web server closing the connection ends the stream at once and makes send throw")
