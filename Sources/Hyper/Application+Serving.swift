@@ -29,7 +29,8 @@ extension Application {
         logger.info(
             "Hyper: serving",
             metadata: [
-                "socket": "\(socket.address)", "max-threads": "\(server.maxThreads)",
+                "socket": "\(socket.address)", "protocol": "\(configuration.server.wireProtocol)",
+                "max-threads": "\(server.maxThreads)",
                 "max-streams": "\(server.maxStreams)", "descriptor-limit": "\(server.descriptorLimit)",
             ])
         if server.maxThreads < configuration.server.maxThreads
