@@ -1,6 +1,6 @@
 import Glibc
 
-/// The socket a FastCGI server accepts connections on.
+/// The socket a server accepts connections on, FastCGI or SCGI.
 ///
 /// ```swift
 /// let socket = try ListeningSocket.unix(path: "/run/hyper/app.sock")

@@ -8,12 +8,12 @@ import Synchronization
 /// is slow: backpressure) and throws `ClientDisconnectedError` once the client is gone.
 ///
 /// The consumer is first the request thread, which blocks in `poll(2)` on a wake-up descriptor
-/// and on the connection (`next(watching:)`) and writes with libfcgi: that is all an ordinary
-/// response needs. A stream's request thread writes the header block, then hands the connection
-/// over (`handOff(_:whenDone:)`) and goes back to serving requests: from then on `send` writes
-/// FastCGI records itself without blocking, and the `StreamPump` finishes writes that found the
-/// socket full, sends heartbeats and notices the client leaving. `whenDone` then reports how the
-/// response ended.
+/// and on the connection (`next(watching:)`) and writes through its exchange: that is all an
+/// ordinary response needs. A stream's request thread writes the header block, then hands the
+/// connection over (`handOff(_:whenDone:)`) and goes back to serving requests: from then on
+/// `send` writes itself without blocking (`StreamConnection`, in the wire protocol's framing),
+/// and the `StreamPump` finishes writes that found the socket full, sends heartbeats and notices
+/// the client leaving. `whenDone` then reports how the response ended.
 public final class ResponseChannel: Sendable {
     /// How long a stream may stay silent before `bytes` (an SSE heartbeat comment) is sent.
     public struct Heartbeat: Sendable {

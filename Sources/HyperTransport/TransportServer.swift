@@ -4,7 +4,7 @@ import Synchronization
 
 /// Serves FastCGI or SCGI requests on a listening socket with a pool of OS threads.
 ///
-/// Each in-flight request is owned by one thread, which does its blocking libfcgi I/O and calls
+/// Each in-flight request is owned by one thread, which does its blocking I/O and calls
 /// `handler` for it; a stream holds its thread only until its header block is written, then its
 /// connection is handed to the process's `StreamPump` and the thread serves the next request.
 /// The pool starts small and grows on demand up to `maxThreads`, so that one thread is always
