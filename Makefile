@@ -16,9 +16,11 @@ test:
 bench:
 	Benchmarks/run
 
-# libFuzzer over the check on every byte libfcgi reads; FUZZ_SECONDS=3600 make fuzz for longer.
+# libFuzzer over the check on every byte libfcgi reads, then over the SCGI request parser;
+# FUZZ_SECONDS=3600 make fuzz for longer (each).
 fuzz:
 	scripts/fuzz-fastcgi-input $${FUZZ_SECONDS:-300}
+	scripts/fuzz-scgi-input $${FUZZ_SECONDS:-300}
 
 build:
 	swift build

@@ -23,9 +23,10 @@ let package = Package(
         ),
         // What must be written in C: the replacement of libfcgi's OS_Read, signal handlers.
         .target(name: "CHyperSystem"),
-        // The FastCGI transport: sockets, request threads, libfcgi. The only module calling FCGX_*.
+        // The transports under one seam: sockets, request threads, the stream pump, shared by
+        // FastCGI (FastCGI/, the only code calling FCGX_*) and SCGI (SCGI/, parsed in Swift).
         .target(
-            name: "HyperFastCGI",
+            name: "HyperTransport",
             dependencies: [
                 "CFastCGI",
                 "CHyperSystem",
@@ -36,7 +37,7 @@ let package = Package(
         .target(
             name: "Hyper",
             dependencies: [
-                "HyperFastCGI",
+                "HyperTransport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -55,7 +56,7 @@ let package = Package(
             ],
             plugins: ["RouteTablePlugin"]
         ),
-        .testTarget(name: "HyperFastCGITests", dependencies: ["HyperFastCGI"]),
+        .testTarget(name: "HyperTransportTests", dependencies: ["HyperTransport"]),
         .testTarget(name: "HyperTests", dependencies: ["Hyper"]),
         .testTarget(name: "HyperDemoTests", dependencies: ["HyperDemo", "Hyper"], exclude: ["Fixtures"]),
         // Also builds the fixture packages under Tests/Fixtures/ (not a target) with `swift build`.

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Hyper's benchmark: Hyper against the nginx ceiling, PHP-FPM and a bare libfcgi loop, all
-behind one private nginx on 127.0.0.1, measured in one run.
+behind one private nginx on 127.0.0.1, measured in one run; and Hyper over SCGI against Hyper
+over FastCGI and PHP-FPM, in interleaved rounds.
 
 Prints a table and writes it as JSON (Benchmarks/results/latest.json). Every load is bounded in
 time and count and targets only 127.0.0.1 and unix sockets; every process started here is
@@ -48,8 +49,13 @@ class Processes:
 
 
 def nginx_config(prefix, ports, keepalive_connections, workers):
-    """One nginx: the ceiling, and each backend with and without kept connections."""
+    """One nginx: the ceiling, each FastCGI backend with and without kept connections, and
+    Hyper over SCGI (nginx keeps no SCGI connections)."""
     upstreams, servers = [], []
+    upstreams.append(f"upstream hyper_scgi {{ server unix:{prefix}/hyper-scgi.sock; }}")
+    servers.append(
+        f"server {{ listen 127.0.0.1:{ports['hyper_scgi']} backlog=8192; access_log off;"
+        " location / { include /etc/nginx/scgi_params; scgi_pass hyper_scgi; scgi_read_timeout 1h; } }")
     servers.append(f"server {{ listen 127.0.0.1:{ports['ceiling']}; access_log off;"
                    " location / { default_type text/html; return 200 'Hello, world!'; } }")
     for backend in BACKENDS:
@@ -140,6 +146,63 @@ def page_benchmark(ports, args):
     return rows
 
 
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+# PHP-FPM runs without kept connections only: its 16 workers each serve one connection at a
+# time, so nginx's 64 idle kept connections would hold every worker and starve the other server
+# block (no request through it is answered), which interleaved rounds would run into at once.
+PROTOCOL_TARGETS = [
+    # name, port key, path
+    ("Hyper /hello, FastCGI keep-conn", "hyper_keep", "/hello"),
+    ("Hyper /hello, FastCGI no keep-conn", "hyper_close", "/hello"),
+    ("Hyper /hello, SCGI", "hyper_scgi", "/hello"),
+    ("PHP-FPM, no keep-conn", "php_close", "/hello.php"),
+]
+
+
+def protocol_benchmark(ports, args):
+    """SCGI against FastCGI (with and without kept connections) and PHP-FPM: every round runs
+    each target once, in turn, so that a change in the machine's load reaches all of them alike;
+    figures are medians over the rounds, and each ratio is taken within a round, then its median."""
+    for _, key, path in PROTOCOL_TARGETS:
+        url = f"http://127.0.0.1:{ports[key]}{path}"
+        wait_for(url)
+        wrk(url, 2, args.connections, args.threads)
+    rounds = []
+    for number in range(1, args.rounds + 1):
+        measured = {}
+        for name, key, path in PROTOCOL_TARGETS:
+            measured[name] = wrk(f"http://127.0.0.1:{ports[key]}{path}", args.round_duration, args.connections,
+                                 args.threads)
+        rounds.append(measured)
+        print(f"  round {number}: " + ", ".join(f"{name.split(', ', 1)[-1] if 'Hyper' in name else name} "
+                                                 f"{value['rps']:.0f}" for name, value in measured.items()), flush=True)
+    rows = []
+    for name, _, _ in PROTOCOL_TARGETS:
+        rows.append({
+            "name": name,
+            "rps_median": median([r[name]["rps"] for r in rounds]),
+            "p99_ms_median": median([r[name]["p99_ms"] for r in rounds]),
+            "errors": sum(r[name]["errors"] for r in rounds),
+            "ratio_to_fastcgi_keep": median([r[name]["rps"] / r[PROTOCOL_TARGETS[0][0]]["rps"] for r in rounds]),
+            "ratio_to_fastcgi_close": median([r[name]["rps"] / r[PROTOCOL_TARGETS[1][0]]["rps"] for r in rounds]),
+            "ratio_to_php_fpm": median([r[name]["rps"] / r["PHP-FPM, no keep-conn"]["rps"] for r in rounds]),
+            "rounds": [r[name]["rps"] for r in rounds],
+        })
+    print()
+    print(f"{'SCGI vs FastCGI (medians of ' + str(args.rounds) + ' interleaved rounds)':<42} {'req/s':>10} {'p99 ms':>8}"
+          f" {'×FCGI keep':>11} {'×FCGI close':>12} {'×PHP-FPM':>9}")
+    for row in rows:
+        print(f"{row['name']:<42} {row['rps_median']:>10.0f} {row['p99_ms_median']:>8.2f}"
+              f" {row['ratio_to_fastcgi_keep']:>11.3f} {row['ratio_to_fastcgi_close']:>12.3f}"
+              f" {row['ratio_to_php_fpm']:>9.3f}")
+    return rows
+
+
 def print_table(rows):
     print()
     print(f"{'pages (wrk)':<42} {'req/s':>10} {'p99 ms':>8} {'×ceiling':>9} {'×PHP-FPM':>9} {'×bare':>7}")
@@ -169,6 +232,9 @@ def main():
     parser.add_argument("--render", default=os.path.join(ROOT, "Benchmarks/Render/.build/release"))
     parser.add_argument("--skip-pages", action="store_true", help="leave out the page benchmark")
     parser.add_argument("--skip-streams", action="store_true", help="leave out the stream benchmarks")
+    parser.add_argument("--skip-protocols", action="store_true", help="leave out SCGI against FastCGI")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds of SCGI against FastCGI")
+    parser.add_argument("--round-duration", type=int, default=5, help="seconds per target and round")
     parser.add_argument("--streams", default="1000,10000", help="stream counts to hold and fan out to")
     parser.add_argument("--hold", type=int, default=20, help="seconds the streams are held")
     parser.add_argument("--output", default=os.path.join(ROOT, "Benchmarks/results/latest.json"))
@@ -176,7 +242,7 @@ def main():
 
     prefix = tempfile.mkdtemp(prefix="hyper-bench.")
     os.chmod(prefix, 0o755)
-    ports = {"ceiling": 9100}
+    ports = {"ceiling": 9100, "hyper_scgi": 9099}
     for index, backend in enumerate(BACKENDS):
         ports[backend + "_keep"] = 9101 + 2 * index
         ports[backend + "_close"] = 9102 + 2 * index
@@ -192,6 +258,8 @@ def main():
         processes.start(["php-fpm8.2", "--nodaemonize", "--fpm-config", os.path.join(prefix, "php-fpm.conf")], log)
         processes.start([args.bare, os.path.join(prefix, "bare.sock"), "64"], log)
         hyper = processes.start([args.demo, "--socket", os.path.join(prefix, "hyper.sock"), "--log-level", "warning"], log)
+        hyper_scgi = processes.start([args.demo, "--protocol", "scgi", "--socket", os.path.join(prefix, "hyper-scgi.sock"),
+                                      "--log-level", "warning"], log)
         nginx = processes.start(["nginx", "-p", prefix, "-c", os.path.join(prefix, "nginx.conf"),
                          "-e", os.path.join(prefix, "nginx-error.log")], log)
         results = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cores": os.cpu_count()}
@@ -200,6 +268,10 @@ def main():
             print(f"\npages: wrk -t{args.threads} -c{args.connections} -d{args.duration}s through one nginx", flush=True)
             results["pages"] = page_benchmark(ports, args)
             print_table(results["pages"])
+        if not args.skip_protocols:
+            print(f"\nSCGI against FastCGI and PHP-FPM: {args.rounds} interleaved rounds of wrk -t{args.threads}"
+                  f" -c{args.connections} -d{args.round_duration}s per target", flush=True)
+            results["protocols"] = protocol_benchmark(ports, args)
         if not args.skip_streams:
             print("\nstreams: hyper-demo through nginx with fastcgi_keep_conn on", flush=True)
             counts = [int(count) for count in args.streams.split(",")]
@@ -212,6 +284,10 @@ def main():
             wait_for(f"http://127.0.0.1:{ports['hyper_keep']}/hello")
             results["streams"] = streams.run(args.sse_client, ports["hyper_keep"], hyper.pid, counts, args.hold,
                                              publishes=5, trials=200)
+            print("\nstreams: hyper-demo --protocol scgi through nginx", flush=True)
+            wait_for(f"http://127.0.0.1:{ports['hyper_scgi']}/hello")
+            results["streams_scgi"] = streams.run(args.sse_client, ports["hyper_scgi"], hyper_scgi.pid, counts,
+                                                  args.hold, publishes=5, trials=200)
         os.makedirs(os.path.dirname(args.output), exist_ok=True)
         with open(args.output, "w") as output:
             json.dump(results, output, indent=2)

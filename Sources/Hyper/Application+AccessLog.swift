@@ -1,4 +1,4 @@
-import HyperFastCGI
+import HyperTransport
 import Logging
 
 extension Application {

@@ -1,15 +1,16 @@
-import HyperFastCGI
+import HyperTransport
 
 extension Application {
     /// Stops serving gracefully and returns when every request has ended or the grace period
     /// has passed.
     ///
-    /// The server stops taking connections (`FastCGIServer.stop`): idle kept connections are
+    /// The server stops taking connections (`TransportServer.stop`): idle kept connections are
     /// closed, connections queued on an inherited socket stay queued for the next instance.
-    /// Open streams are ended at once: each gets its `StreamingBody.farewell`, then the FastCGI
-    /// end of request, and its route's task is cancelled. Ordinary requests in flight get
-    /// `Configuration.shutdownGracePeriod` to finish; the listening socket is closed then.
-    public func shutDown(_ server: FastCGIServer, socket: ListeningSocket) {
+    /// Open streams are ended at once: each gets its `StreamingBody.farewell`, then the end of the
+    /// request (FastCGI's end-request record, or SCGI's close), and its route's task is cancelled.
+    /// Ordinary requests in flight get `Configuration.shutdownGracePeriod` to finish; the listening
+    /// socket is closed then.
+    public func shutDown(_ server: TransportServer, socket: ListeningSocket) {
         let began = ContinuousClock.now
         server.stop()
         let endedStreams = streams.endAll()

@@ -1,6 +1,6 @@
 import Glibc
 import HTTPTypes
-import HyperFastCGI
+import HyperTransport
 
 extension Application {
     /// What the status page shows now; nil until `run` has started serving.

@@ -1,4 +1,4 @@
-import HyperFastCGI
+import HyperTransport
 
 extension Application {
     /// Writes a streaming body into `channel` (whose header is already queued), registered in

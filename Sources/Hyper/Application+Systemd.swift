@@ -1,10 +1,10 @@
-import HyperFastCGI
+import HyperTransport
 
 extension Application {
     /// Tells systemd the app accepts requests (`READY=1`) and keeps `STATUS=` current; when
     /// systemd's watchdog is on, the same task pings it (`WATCHDOG=1`) at half its interval, so a
     /// process whose tasks no longer run is restarted. Returns that task, nil outside systemd.
-    func announceReady(to notifier: SystemdNotifier, server: FastCGIServer, socket: ListeningSocket) -> Task<
+    func announceReady(to notifier: SystemdNotifier, server: TransportServer, socket: ListeningSocket) -> Task<
         Void, Never
     >? {
         guard notifier.isEnabled else { return nil }
@@ -19,14 +19,14 @@ extension Application {
     }
 
     /// Tells systemd the app is stopping (`STOPPING=1`) and stops the reporting task.
-    func announceStopping(to notifier: SystemdNotifier, server: FastCGIServer, reporting: Task<Void, Never>?) {
+    func announceStopping(to notifier: SystemdNotifier, server: TransportServer, reporting: Task<Void, Never>?) {
         reporting?.cancel()
         let status = "Stopping: \(server.statistics.busy) requests in flight, \(streams.entries.count) streams to end"
         send(["STOPPING=1", "STATUS=" + status], to: notifier)
     }
 
     /// One line for `systemctl status`: where the app listens and how busy it is.
-    func statusSummary(_ server: FastCGIServer, socket: ListeningSocket) -> String {
+    func statusSummary(_ server: TransportServer, socket: ListeningSocket) -> String {
         let statistics = server.statistics
         return "Serving on \(socket.address): \(statistics.acceptedRequests) requests, \(statistics.busy) in flight, "
             + "\(streams.entries.count) streams open, \(statistics.threads) threads"

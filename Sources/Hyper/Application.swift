@@ -1,9 +1,9 @@
 import HTTPTypes
-import HyperFastCGI
+import HyperTransport
 import Logging
 import Synchronization
 
-/// A Hyper app: a router and the settings to serve it over FastCGI.
+/// A Hyper app: a router and the settings to serve it over FastCGI or SCGI.
 ///
 /// ```swift
 /// var router = Router()
@@ -27,14 +27,14 @@ public final class Application: Sendable {
         /// The path of the status page (see `Application.status`), such as `/_hyper/status`;
         /// nil serves none. Only local clients should reach it: restrict it in nginx.
         public var statusPath: String?
-        /// The request thread pool.
-        public var server: FastCGIServer.Configuration
+        /// The wire protocol (FastCGI or SCGI) and the request thread pool.
+        public var server: TransportServer.Configuration
 
         public init(
             maxBodySize: Int = 10 * 1024 * 1024, heartbeatInterval: Duration = .seconds(15),
             shutdownGracePeriod: Duration = .seconds(5), slowRequestThreshold: Duration? = nil,
             statusPath: String? = nil,
-            server: FastCGIServer.Configuration = .init()
+            server: TransportServer.Configuration = .init()
         ) {
             self.maxBodySize = maxBodySize
             self.heartbeatInterval = heartbeatInterval
@@ -58,7 +58,7 @@ public final class Application: Sendable {
     /// When the application was created, for the status page's uptime.
     let started = ContinuousClock.now
     /// The server `run` serves with, for the status page.
-    let runningServer = Mutex<FastCGIServer?>(nil)
+    let runningServer = Mutex<TransportServer?>(nil)
 
     public init(router: Router, configuration: Configuration = .init(), logger: Logger) {
         self.router = router
@@ -71,7 +71,7 @@ public final class Application: Sendable {
         runningTasks.load(ordering: .relaxed)
     }
 
-    /// Answers `request` in process, without FastCGI: routing, the route, and error pages.
+    /// Answers `request` in process, without a transport: routing, the route, and error pages.
     /// The request's `path` must already be normalised.
     public func response(for request: Request) async -> Response {
         await routedResponse(to: request, notFound: { HTTPError(.notFound).response(for: request) })

@@ -4,7 +4,7 @@ extension Request {
     /// The most header fields a request may have; nginx passes each as an `HTTP_*` parameter.
     public static let maximumHeaderFields = 1_000
 
-    /// Builds a request from the CGI parameters nginx sends over FastCGI.
+    /// Builds a request from the CGI parameters nginx sends over FastCGI or SCGI.
     ///
     /// The route path is `PATH_INFO` when nginx splits the path (`fastcgi_split_path_info`),
     /// with `SCRIPT_NAME` as the app's mount prefix, as CGI defines; otherwise `DOCUMENT_URI`

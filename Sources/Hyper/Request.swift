@@ -1,7 +1,7 @@
 import FoundationEssentials
 import HTTPTypes
 
-/// An HTTP request as nginx passed it over FastCGI.
+/// An HTTP request as nginx passed it over FastCGI or SCGI.
 public struct Request: Sendable {
     public var method: HTTPRequest.Method
     /// The decoded, normalised path the router matched, without the app's mount prefix.

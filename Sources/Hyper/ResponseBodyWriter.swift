@@ -1,4 +1,4 @@
-import HyperFastCGI
+import HyperTransport
 
 /// Writes a streaming response body. Each `write` reaches the client at once.
 ///

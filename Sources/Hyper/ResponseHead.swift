@@ -1,6 +1,6 @@
 import HTTPTypes
 
-/// The CGI response header block a FastCGI responder writes before the body:
+/// The CGI response header block written before the body, over FastCGI and SCGI alike:
 /// `Status: 200 OK`, one line per field, then an empty line.
 ///
 /// `HTTPFields` never holds CR, LF or NUL (swift-http-types turns them into spaces, and

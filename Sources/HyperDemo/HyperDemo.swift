@@ -1,19 +1,22 @@
 import ArgumentParser
 import Foundation
 import Hyper
-import HyperFastCGI
+import HyperTransport
 import Logging
 
-/// The demo app: every example of Hyper's design served over FastCGI.
+/// The demo app: every example of Hyper's design served over FastCGI or SCGI.
 @main
 struct HyperDemo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hyper-demo",
-        abstract: "Hyper's demo app, a FastCGI responder for nginx.",
+        abstract: "Hyper's demo app, a FastCGI or SCGI backend for nginx.",
         discussion: """
             With neither --socket nor --listen, the demo accepts on an inherited listening socket: \
             systemd socket activation (LISTEN_FDS) or descriptor 0 (spawn-fcgi, StandardInput=socket).
             """)
+
+    @Option(name: .customLong("protocol"), help: "fastcgi (nginx fastcgi_pass) or scgi (nginx scgi_pass).")
+    var wireProtocol: WireProtocol = .fastCGI
 
     @Option(help: "Listen on a unix socket at this path (a stale socket file is replaced).")
     var socket: String?
@@ -28,10 +31,10 @@ struct HyperDemo: ParsableCommand {
     var listen: String?
 
     @Option(help: "Most request threads at once; every request in flight or kept connection holds one.")
-    var maxThreads: Int = FastCGIServer.Configuration().maxThreads
+    var maxThreads: Int = TransportServer.Configuration().maxThreads
 
     @Option(help: "Most streams open at once (lowered to what the descriptor limit holds); more get 503.")
-    var maxStreams: Int = FastCGIServer.Configuration().maxStreams
+    var maxStreams: Int = TransportServer.Configuration().maxStreams
 
     @Option(help: "Seconds a request may take to arrive whole; a slower one's connection is closed.")
     var requestTimeout: Double = 10
@@ -96,6 +99,7 @@ struct HyperDemo: ParsableCommand {
         configuration.shutdownGracePeriod = .milliseconds(Int(grace * 1000))
         configuration.slowRequestThreshold = slowRequest.map { .milliseconds(Int($0 * 1000)) }
         configuration.statusPath = statusPath.isEmpty ? nil : statusPath
+        configuration.server.wireProtocol = wireProtocol
         configuration.server.maxThreads = maxThreads
         configuration.server.maxStreams = maxStreams
         configuration.server.requestTimeout = .milliseconds(Int(requestTimeout * 1000))
@@ -123,3 +127,5 @@ struct HyperDemo: ParsableCommand {
         return try .inherited(environment: ProcessInfo.processInfo.environment)
     }
 }
+
+extension WireProtocol: ExpressibleByArgument {}

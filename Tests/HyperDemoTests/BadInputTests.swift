@@ -1,4 +1,5 @@
 import Foundation
+import HyperTransport
 import Testing
 
 @Suite("Bad input through nginx and raw FastCGI")
@@ -15,9 +16,9 @@ struct BadInputTests {
         #expect(try await server.get("/about").status == 200, sourceLocation: sourceLocation)
     }
 
-    @Test("a body over --max-body is a 413, logged, and the server goes on")
-    func bodyTooLarge() async throws {
-        try await DemoServer.with(arguments: ["--max-body", "1024"]) { server in
+    @Test("a body over --max-body is a 413, logged, and the server goes on", arguments: WireProtocol.allCases)
+    func bodyTooLarge(wireProtocol: WireProtocol) async throws {
+        try await DemoServer.with(wireProtocol, arguments: ["--max-body", "1024"]) { server in
             let response = try await Curl.request(
                 server.baseURL + "/about", method: "POST", body: String(repeating: "x", count: 2000))
             #expect(response.status == 413)
@@ -105,9 +106,11 @@ struct BadInputTests {
 
 @Suite("Out of descriptors")
 struct DescriptorExhaustionTests {
-    @Test("more streams than the descriptor limit holds: the rest get 503 with Retry-After, pages keep working")
-    func streamLimit() async throws {
-        try await DemoServer.with(descriptorLimit: 256) { server in
+    @Test(
+        "more streams than the descriptor limit holds: the rest get 503 with Retry-After, pages keep working",
+        arguments: WireProtocol.allCases)
+    func streamLimit(wireProtocol: WireProtocol) async throws {
+        try await DemoServer.with(wireProtocol, descriptorLimit: 256) { server in
             // 256 descriptors, less those open at start and a reserve: about 100 streams and 50 threads.
             let maxStreams = try #require(server.appLog.firstMatch(of: #/max-streams=(\d+)\s/#).flatMap { Int($0.1) })
             let maxThreads = try #require(server.appLog.firstMatch(of: #/max-threads=(\d+)\s/#).flatMap { Int($0.1) })

@@ -1,15 +1,18 @@
 import Foundation
 import Testing
 
-/// A short libFuzzer run over `FastCGIInputValidator` (`make fuzz` runs it longer).
-@Suite("Fuzzing the FastCGI input check")
+/// Short libFuzzer runs over `FastCGIInputValidator` and `SCGIRequestParser` (`make fuzz` runs
+/// them longer).
+@Suite("Fuzzing the FastCGI input check and the SCGI parser")
 struct FuzzRunTests {
-    @Test("scripts/fuzz-fastcgi-input runs libFuzzer over the validator for 5 seconds and finds nothing")
-    func shortFuzzRun() async throws {
+    @Test(
+        "libFuzzer runs over the input check for 5 seconds and finds nothing",
+        arguments: ["fuzz-fastcgi-input", "fuzz-scgi-input"])
+    func shortFuzzRun(script: String) async throws {
         // It keeps a core busy: never beside the latency tests.
         try await MachineLock.exclusively {
             let fuzz = Process()
-            fuzz.executableURL = URL(fileURLWithPath: ProjectPaths.root + "/scripts/fuzz-fastcgi-input")
+            fuzz.executableURL = URL(fileURLWithPath: ProjectPaths.root + "/scripts/" + script)
             fuzz.arguments = ["5"]
             fuzz.standardOutput = FileHandle.nullDevice
             let errors = Pipe()

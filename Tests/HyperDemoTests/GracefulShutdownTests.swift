@@ -1,4 +1,5 @@
 import Foundation
+import HyperTransport
 import Testing
 
 /// SIGTERM through a real nginx: requests in flight finish, streams end cleanly, exit status 0.
@@ -7,13 +8,16 @@ import Testing
 /// so it never runs beside the latency tests.
 @Suite("Graceful shutdown", .serialized)
 struct GracefulShutdownTests {
-    @Test("SIGTERM lets an ordinary request finish, ends a stream with its farewell and exits 0")
-    func sigtermDrainsRequestsAndEndsStreams() async throws {
-        try await MachineLock.exclusively { try await sigtermDrainsRequestsAndEndsStreamsExclusively() }
+    @Test(
+        "SIGTERM lets an ordinary request finish, ends a stream with its farewell and exits 0",
+        arguments: WireProtocol.allCases)
+    func sigtermDrainsRequestsAndEndsStreams(wireProtocol: WireProtocol) async throws {
+        try await MachineLock.exclusively { try await sigtermDrainsRequestsAndEndsStreamsExclusively(wireProtocol) }
     }
 
-    private func sigtermDrainsRequestsAndEndsStreamsExclusively() async throws {
-        try await StandaloneDemo.behindNginx(arguments: ["--grace", "5"]) { scratch, demo, nginx async throws in
+    private func sigtermDrainsRequestsAndEndsStreamsExclusively(_ wireProtocol: WireProtocol) async throws {
+        try await StandaloneDemo.behindNginx(wireProtocol, arguments: ["--grace", "5"]) {
+            scratch, demo, nginx async throws in
             // Connections nginx keeps open, idle when the stop comes.
             for _ in 0..<3 { #expect(try await Curl.run(["--silent", nginx.url("/hello")]).body == "Hello, world!") }
 
@@ -84,13 +88,16 @@ struct GracefulShutdownTests {
         }
     }
 
-    @Test("the grace period cuts off a request that takes too long, and the exit status is still 0")
-    func gracePeriodBoundsTheStop() async throws {
-        try await MachineLock.exclusively { try await gracePeriodBoundsTheStopExclusively() }
+    @Test(
+        "the grace period cuts off a request that takes too long, and the exit status is still 0",
+        arguments: WireProtocol.allCases)
+    func gracePeriodBoundsTheStop(wireProtocol: WireProtocol) async throws {
+        try await MachineLock.exclusively { try await gracePeriodBoundsTheStopExclusively(wireProtocol) }
     }
 
-    private func gracePeriodBoundsTheStopExclusively() async throws {
-        try await StandaloneDemo.behindNginx(arguments: ["--grace", "0.5"]) { scratch, demo, nginx async throws in
+    private func gracePeriodBoundsTheStopExclusively(_ wireProtocol: WireProtocol) async throws {
+        try await StandaloneDemo.behindNginx(wireProtocol, arguments: ["--grace", "0.5"]) {
+            scratch, demo, nginx async throws in
             let slow = try Curl.start(
                 ["--write-out", "%{http_code}", nginx.url("/slow?ms=10000")], outputPath: scratch.file("slow.out"),
                 errorPath: scratch.file("slow.err"))
@@ -109,14 +116,16 @@ struct GracefulShutdownTests {
         }
     }
 
-    @Test("requests queued on the socket when SIGTERM arrives are still served")
-    func queuedConnectionsAreDrained() async throws {
-        try await MachineLock.exclusively { try await queuedConnectionsAreDrainedExclusively() }
+    @Test("requests queued on the socket when SIGTERM arrives are still served", arguments: WireProtocol.allCases)
+    func queuedConnectionsAreDrained(wireProtocol: WireProtocol) async throws {
+        try await MachineLock.exclusively { try await queuedConnectionsAreDrainedExclusively(wireProtocol) }
     }
 
-    private func queuedConnectionsAreDrainedExclusively() async throws {
+    private func queuedConnectionsAreDrainedExclusively(_ wireProtocol: WireProtocol) async throws {
         // Two request threads: the third request waits in the socket's backlog.
-        try await StandaloneDemo.behindNginx(arguments: ["--grace", "5", "--max-threads", "2"], keepalive: 1) {
+        try await StandaloneDemo.behindNginx(
+            wireProtocol, arguments: ["--grace", "5", "--max-threads", "2"], keepalive: 1
+        ) {
             scratch, demo, nginx async throws in
             let first = try Curl.start(
                 ["--write-out", "%{http_code}", nginx.url("/slow?ms=800")], outputPath: scratch.file("first.out"),

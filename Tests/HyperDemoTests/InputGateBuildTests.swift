@@ -43,7 +43,9 @@ struct InputGateBuildTests {
         }
     }
 
-    @Test("an app package that depends on Hyper is checked in its release build; one linked to hide OS_Read refuses to start")
+    @Test(
+        "an app package that depends on Hyper is checked in its release build; one linked to hide OS_Read refuses to start"
+    )
     func separateAppPackage() async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }

@@ -1,5 +1,5 @@
 import Foundation
-import HyperFastCGI
+import HyperTransport
 import Logging
 import Synchronization
 import Testing
@@ -57,7 +57,7 @@ struct MidStreamErrorTests {
         let app = Application(
             router: router, logger: Logger(label: "test") { _ in RecordingLogHandler(messages: messages) })
         let socket = try ListeningSocket.unix(path: socketPath)
-        let server = try FastCGIServer(socket: socket, configuration: .init(initialThreads: 1), logger: app.logger) {
+        let server = try TransportServer(socket: socket, configuration: .init(initialThreads: 1), logger: app.logger) {
             app.serve($0)
         }
         server.start()

@@ -1,4 +1,5 @@
 import Foundation
+import HyperTransport
 import Testing
 
 /// What an operator sees: the access log, the slow-request log and the status page.
@@ -113,17 +114,21 @@ struct ObservabilityTests {
         }
     }
 
-    @Test("the production site passes requests and streams, and shows the status page to 127.0.0.1 only")
-    func productionSite() async throws {
-        try await MachineLock.exclusively { try await productionSiteExclusively() }
+    @Test(
+        "the production site passes requests and streams, and shows the status page to 127.0.0.1 only",
+        arguments: WireProtocol.allCases)
+    func productionSite(wireProtocol: WireProtocol) async throws {
+        try await MachineLock.exclusively { try await productionSiteExclusively(wireProtocol) }
     }
 
-    private func productionSiteExclusively() async throws {
+    private func productionSiteExclusively(_ wireProtocol: WireProtocol) async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
-        let demo = try StandaloneDemo(scratch: scratch)
+        let demo = try StandaloneDemo(scratch: scratch, arguments: ["--protocol", wireProtocol.rawValue])
         defer { demo.stop() }
-        let nginx = try PrivateNginx(scratch: scratch, port: try DemoServer.freePort(), productionSiteFor: demo.socket)
+        let nginx = try PrivateNginx(
+            scratch: scratch, port: try DemoServer.freePort(), productionSiteFor: demo.socket,
+            wireProtocol: wireProtocol)
         defer { nginx.stop() }
         #expect(try await Curl.run(["--silent", nginx.url("/hello")]).body == "Hello, world!")
         #expect(
@@ -132,10 +137,14 @@ struct ObservabilityTests {
         try await expectOperatorPagesLocalOnly(nginx)
     }
 
-    @Test("the private nginx of the demo and the tests shows the operators' pages to 127.0.0.1 only")
-    func privateNginxOperatorPages() async throws {
+    @Test(
+        "the private nginx of the demo and the tests shows the operators' pages to 127.0.0.1 only",
+        arguments: WireProtocol.allCases)
+    func privateNginxOperatorPages(wireProtocol: WireProtocol) async throws {
         try await MachineLock.exclusively {
-            try await StandaloneDemo.behindNginx { _, _, nginx in try await expectOperatorPagesLocalOnly(nginx) }
+            try await StandaloneDemo.behindNginx(wireProtocol) { _, _, nginx in
+                try await expectOperatorPagesLocalOnly(nginx)
+            }
         }
     }
 

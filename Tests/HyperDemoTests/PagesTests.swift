@@ -1,10 +1,11 @@
+import HyperTransport
 import Testing
 
 @Suite("Pages through nginx")
 struct PagesTests {
-    @Test("every demo page answers with its status and content type")
-    func statusesAndTypes() async throws {
-        try await DemoServer.with { server in
+    @Test("every demo page answers with its status and content type", arguments: WireProtocol.allCases)
+    func statusesAndTypes(wireProtocol: WireProtocol) async throws {
+        try await DemoServer.with(wireProtocol) { server in
             for (path, status) in [
                 ("/", 200), ("/about", 200), ("/users/1", 200), ("/users/2", 200), ("/users/9", 404),
                 ("/users/abc", 404),
@@ -29,17 +30,17 @@ struct PagesTests {
         }
     }
 
-    @Test("the about page renders the company name escaped")
-    func aboutPage() async throws {
-        try await DemoServer.with { server in
+    @Test("the about page renders the company name escaped", arguments: WireProtocol.allCases)
+    func aboutPage(wireProtocol: WireProtocol) async throws {
+        try await DemoServer.with(wireProtocol) { server in
             let response = try await server.get("/about")
             #expect(response.body.contains("<h1>About Hyper &amp; Sons &lt;Swift&gt;</h1>"))
         }
     }
 
-    @Test("the async user page loads the user and their posts")
-    func userPage() async throws {
-        try await DemoServer.with { server in
+    @Test("the async user page loads the user and their posts", arguments: WireProtocol.allCases)
+    func userPage(wireProtocol: WireProtocol) async throws {
+        try await DemoServer.with(wireProtocol) { server in
             let response = try await server.get("/users/1")
             #expect(response.body.contains("<h1>Ada Lovelace</h1>"))
             #expect(response.body.contains("<li>Notes on the Analytical Engine</li>"))
@@ -49,9 +50,9 @@ struct PagesTests {
         }
     }
 
-    @Test("a hostile value from the request or the data reaches the page escaped")
-    func hostileValuesAreEscaped() async throws {
-        try await DemoServer.with { server in
+    @Test("a hostile value from the request or the data reaches the page escaped", arguments: WireProtocol.allCases)
+    func hostileValuesAreEscaped(wireProtocol: WireProtocol) async throws {
+        try await DemoServer.with(wireProtocol) { server in
             let searched = try await server.get("/?q=%3Cscript%3Ealert(%22x%22)%3C/script%3E")
             #expect(searched.body.contains("value=\"&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;\""))
             #expect(searched.body.contains("No user matches “&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;”."))
@@ -62,9 +63,11 @@ struct PagesTests {
         }
     }
 
-    @Test("percent-encoded paths are routed on their decoded form; the query is decoded")
-    func decodedPaths() async throws {
-        try await DemoServer.with { server in
+    @Test(
+        "percent-encoded paths are routed on their decoded form; the query is decoded", arguments: WireProtocol.allCases
+    )
+    func decodedPaths(wireProtocol: WireProtocol) async throws {
+        try await DemoServer.with(wireProtocol) { server in
             let encodedID = try await server.get("/users/%31")
             #expect(encodedID.body.contains("<h1>Ada Lovelace</h1>"))
             let encodedQuery = try await server.get("/?q=grace+h%6Fpper")
@@ -74,9 +77,9 @@ struct PagesTests {
         }
     }
 
-    @Test("HEAD answers as GET without a body, with the same length")
-    func head() async throws {
-        try await DemoServer.with { server in
+    @Test("HEAD answers as GET without a body, with the same length", arguments: WireProtocol.allCases)
+    func head(wireProtocol: WireProtocol) async throws {
+        try await DemoServer.with(wireProtocol) { server in
             let get = try await server.get("/about")
             let head = try await Curl.request(server.baseURL + "/about", method: "HEAD")
             #expect(head.status == 200)
@@ -85,18 +88,18 @@ struct PagesTests {
         }
     }
 
-    @Test("a known path with the wrong method is a 405 naming the allowed methods")
-    func methodNotAllowed() async throws {
-        try await DemoServer.with { server in
+    @Test("a known path with the wrong method is a 405 naming the allowed methods", arguments: WireProtocol.allCases)
+    func methodNotAllowed(wireProtocol: WireProtocol) async throws {
+        try await DemoServer.with(wireProtocol) { server in
             let response = try await Curl.request(server.baseURL + "/about", method: "POST", body: "x=1")
             #expect(response.status == 405)
             #expect(response.header("allow") == "GET, HEAD")
         }
     }
 
-    @Test("the app logs one access line per request with route, status and bytes")
-    func accessLog() async throws {
-        try await DemoServer.with { server in
+    @Test("the app logs one access line per request with route, status and bytes", arguments: WireProtocol.allCases)
+    func accessLog(wireProtocol: WireProtocol) async throws {
+        try await DemoServer.with(wireProtocol) { server in
             _ = try await server.get("/users/2")
             try await Task.sleep(for: .milliseconds(100))
             let line = server.appLog.split(separator: "\n").first { $0.contains("GET /users/2") }

@@ -61,8 +61,9 @@ struct RawFastCGIClient {
         return record(.params, content) + record(.params, [])
     }
 
+    /// Writes `bytes`; a connection the app has closed fails the write (no SIGPIPE).
     func send(_ bytes: [UInt8]) {
-        _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        _ = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
     /// Half-closes the connection: the app sees end of file after what was sent.

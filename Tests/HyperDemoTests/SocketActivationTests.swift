@@ -1,4 +1,5 @@
 import Foundation
+import HyperTransport
 import Testing
 
 /// hyper-demo on a socket handed over as systemd does (LISTEN_FDS or descriptor 0), reporting
@@ -8,22 +9,26 @@ import Testing
 /// so it never runs beside the latency tests.
 @Suite("Socket activation", .serialized)
 struct SocketActivationTests {
-    @Test("LISTEN_FDS: READY/STATUS/STOPPING reach NOTIFY_SOCKET, and a restart under load loses no request")
-    func restartUnderLoadLosesNothing() async throws {
+    @Test(
+        "LISTEN_FDS: READY/STATUS/STOPPING reach NOTIFY_SOCKET, and a restart under load loses no request",
+        arguments: WireProtocol.allCases)
+    func restartUnderLoadLosesNothing(wireProtocol: WireProtocol) async throws {
         // Hundreds of requests and two instances: never beside the latency tests.
-        try await MachineLock.exclusively { try await restartUnderLoad() }
+        try await MachineLock.exclusively { try await restartUnderLoad(wireProtocol) }
     }
 
-    private func restartUnderLoad() async throws {
+    private func restartUnderLoad(_ wireProtocol: WireProtocol) async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let activator = try SocketActivator(
-            scratch: scratch, mode: .listenFDs, notifySocket: scratch.file("notify"), arguments: ["--grace", "5"])
+            scratch: scratch, mode: .listenFDs, notifySocket: scratch.file("notify"),
+            arguments: ["--protocol", wireProtocol.rawValue, "--grace", "5"])
         defer { activator.quit() }
         let first = try #require(activator.startedPIDs.first)
         #expect(activator.waitForNotification(from: first, containing: "READY=1"))
         #expect(activator.notifications(from: first).first?.contains("STATUS=Serving on inherited fd 3") == true)
-        let nginx = try PrivateNginx(scratch: scratch, port: try DemoServer.freePort(), socket: activator.socket)
+        let nginx = try PrivateNginx(
+            scratch: scratch, port: try DemoServer.freePort(), socket: activator.socket, wireProtocol: wireProtocol)
         defer { nginx.stop() }
         #expect(try await Curl.run(["--silent", nginx.url("/hello")]).body == "Hello, world!")
 
@@ -95,21 +100,26 @@ struct SocketActivationTests {
         #expect(scratch.read("queued.out") == "Hello, world! 200")
     }
 
-    @Test("descriptor 0 (StandardInput=socket) with an abstract NOTIFY_SOCKET")
-    func standardInputSocketAndAbstractNotifySocket() async throws {
-        try await MachineLock.exclusively { try await standardInputSocketAndAbstractNotifySocketExclusively() }
+    @Test("descriptor 0 (StandardInput=socket) with an abstract NOTIFY_SOCKET", arguments: WireProtocol.allCases)
+    func standardInputSocketAndAbstractNotifySocket(wireProtocol: WireProtocol) async throws {
+        try await MachineLock.exclusively {
+            try await standardInputSocketAndAbstractNotifySocketExclusively(wireProtocol)
+        }
     }
 
-    private func standardInputSocketAndAbstractNotifySocketExclusively() async throws {
+    private func standardInputSocketAndAbstractNotifySocketExclusively(_ wireProtocol: WireProtocol) async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let name = "@hyper-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let activator = try SocketActivator(scratch: scratch, mode: .standardInput, notifySocket: name)
+        let activator = try SocketActivator(
+            scratch: scratch, mode: .standardInput, notifySocket: name,
+            arguments: ["--protocol", wireProtocol.rawValue])
         defer { activator.quit() }
         let pid = try #require(activator.startedPIDs.first)
         #expect(activator.waitForNotification(from: pid, containing: "READY=1"))
         #expect(activator.notifications(from: pid).first?.contains("STATUS=Serving on inherited fd 0") == true)
-        let nginx = try PrivateNginx(scratch: scratch, port: try DemoServer.freePort(), socket: activator.socket)
+        let nginx = try PrivateNginx(
+            scratch: scratch, port: try DemoServer.freePort(), socket: activator.socket, wireProtocol: wireProtocol)
         defer { nginx.stop() }
         for _ in 0..<5 { #expect(try await Curl.run(["--silent", nginx.url("/hello")]).body == "Hello, world!") }
 

@@ -1,12 +1,15 @@
 import Foundation
+import HyperTransport
 import Testing
 
 /// The seed's streaming examples through a real nginx, read with `curl -N`.
 @Suite("Streaming through nginx", .serialized)
 struct StreamingTests {
-    @Test("/sse sends event K as exactly `data: tick K`, one by one, K intervals after the start")
-    func ticksArriveOneByOne() async throws {
-        try await DemoServer.with { server in
+    @Test(
+        "/sse sends event K as exactly `data: tick K`, one by one, K intervals after the start",
+        arguments: WireProtocol.allCases)
+    func ticksArriveOneByOne(wireProtocol: WireProtocol) async throws {
+        try await DemoServer.with(wireProtocol) { server in
             let stream = try CurlStream(server.baseURL + "/sse?every_ms=200")
             defer { stream.stop() }
             let events = try await stream.events(count: 5)
@@ -20,9 +23,9 @@ struct StreamingTests {
         }
     }
 
-    @Test("an event stream has the SSE headers and no Connection header from the app")
-    func eventStreamHeaders() async throws {
-        try await DemoServer.with { server in
+    @Test("an event stream has the SSE headers and no Connection header from the app", arguments: WireProtocol.allCases)
+    func eventStreamHeaders(wireProtocol: WireProtocol) async throws {
+        try await DemoServer.with(wireProtocol) { server in
             let stream = try CurlStream(server.baseURL + "/stream/feed?interval_ms=50", arguments: ["-i"])
             defer { stream.stop() }
             try await stream.wait(for: "Feed connected")
@@ -35,9 +38,9 @@ struct StreamingTests {
         }
     }
 
-    @Test("the live feed sends its greeting at once and a post every interval")
-    func feed() async throws {
-        try await DemoServer.with { server in
+    @Test("the live feed sends its greeting at once and a post every interval", arguments: WireProtocol.allCases)
+    func feed(wireProtocol: WireProtocol) async throws {
+        try await DemoServer.with(wireProtocol) { server in
             let stream = try CurlStream(server.baseURL + "/stream/feed?interval_ms=150")
             defer { stream.stop() }
             let events = try await stream.events(count: 4)
@@ -61,9 +64,10 @@ struct StreamingTests {
         }
     }
 
-    @Test("progressive HTML: the header arrives before the slow sections are produced")
-    func progressiveReport() async throws {
-        try await DemoServer.with { server in
+    @Test(
+        "progressive HTML: the header arrives before the slow sections are produced", arguments: WireProtocol.allCases)
+    func progressiveReport(wireProtocol: WireProtocol) async throws {
+        try await DemoServer.with(wireProtocol) { server in
             let stream = try CurlStream(server.baseURL + "/report/7?interval_ms=400", arguments: ["-i"])
             defer { stream.stop() }
             let header = try await stream.wait(for: "<h1>Report 7</h1>")
@@ -78,9 +82,10 @@ struct StreamingTests {
         }
     }
 
-    @Test("a chat message reaches every stream of its room, escaped, and no other room")
-    func chatIsolation() async throws {
-        try await DemoServer.with { server in
+    @Test(
+        "a chat message reaches every stream of its room, escaped, and no other room", arguments: WireProtocol.allCases)
+    func chatIsolation(wireProtocol: WireProtocol) async throws {
+        try await DemoServer.with(wireProtocol) { server in
             let first = try CurlStream(server.baseURL + "/chat/alpha/stream")
             let second = try CurlStream(server.baseURL + "/chat/alpha/stream")
             let other = try CurlStream(server.baseURL + "/chat/beta/stream")
@@ -102,9 +107,11 @@ struct StreamingTests {
         }
     }
 
-    @Test("a notification arrives as an HTML event followed by the unread count as JSON")
-    func notifications() async throws {
-        try await DemoServer.with { server in
+    @Test(
+        "a notification arrives as an HTML event followed by the unread count as JSON", arguments: WireProtocol.allCases
+    )
+    func notifications(wireProtocol: WireProtocol) async throws {
+        try await DemoServer.with(wireProtocol) { server in
             let stream = try CurlStream(server.baseURL + "/notifications/stream?user_id=5")
             defer { stream.stop() }
             try await stream.wait(for: "data: <div class=\"info\">Connected to notifications</div>\n\n")
@@ -125,9 +132,11 @@ struct StreamingTests {
         }
     }
 
-    @Test("one URL: the status page to a browser, its fragment as a stream to Accept: text/event-stream")
-    func negotiation() async throws {
-        try await DemoServer.with { server in
+    @Test(
+        "one URL: the status page to a browser, its fragment as a stream to Accept: text/event-stream",
+        arguments: WireProtocol.allCases)
+    func negotiation(wireProtocol: WireProtocol) async throws {
+        try await DemoServer.with(wireProtocol) { server in
             let page = try await server.get("/status/4")
             #expect(page.status == 200)
             #expect(page.header("content-type") == "text/html; charset=utf-8")
@@ -147,9 +156,9 @@ struct StreamingTests {
         }
     }
 
-    @Test("the CSV download is streamed with its headers, one row per user")
-    func csv() async throws {
-        try await DemoServer.with { server in
+    @Test("the CSV download is streamed with its headers, one row per user", arguments: WireProtocol.allCases)
+    func csv(wireProtocol: WireProtocol) async throws {
+        try await DemoServer.with(wireProtocol) { server in
             let response = try await server.get("/download/csv")
             #expect(response.status == 200)
             #expect(response.header("content-type") == "text/csv; charset=utf-8")
@@ -165,9 +174,9 @@ struct StreamingTests {
         }
     }
 
-    @Test("a silent stream sends a heartbeat comment after --heartbeat")
-    func heartbeat() async throws {
-        try await DemoServer.with(arguments: ["--heartbeat", "0.2"]) { server in
+    @Test("a silent stream sends a heartbeat comment after --heartbeat", arguments: WireProtocol.allCases)
+    func heartbeat(wireProtocol: WireProtocol) async throws {
+        try await DemoServer.with(wireProtocol, arguments: ["--heartbeat", "0.2"]) { server in
             let stream = try CurlStream(server.baseURL + "/chat/quiet/stream")
             defer { stream.stop() }
             let connected = try await stream.wait(for: "event: connected")

@@ -1,18 +1,46 @@
 import Foundation
+import HyperTransport
 import Testing
 
 /// The units in `systemd/`, checked offline by `systemd-analyze` (no running systemd needed).
 @Suite("systemd units")
 struct SystemdUnitTests {
     /// Copies both units into `scratch`, the service's `ExecStart` pointing at the built binary
-    /// (`systemd-analyze verify` checks that the command exists).
-    private func installUnits(in scratch: ScratchDirectory) throws {
+    /// (`systemd-analyze verify` checks that the command exists), with the SCGI drop-in in
+    /// `hyper-demo.service.d/` for SCGI.
+    private func installUnits(in scratch: ScratchDirectory, wireProtocol: WireProtocol = .fastCGI) throws {
         let source = ProjectPaths.root + "/systemd/"
         let service = try String(contentsOfFile: source + "hyper-demo.service", encoding: .utf8)
             .replacingOccurrences(of: "/usr/local/bin/hyper-demo", with: try ProjectPaths.demoBinary())
         try service.write(toFile: scratch.file("hyper-demo.service"), atomically: true, encoding: .utf8)
         try FileManager.default.copyItem(
             atPath: source + "hyper-demo.socket", toPath: scratch.file("hyper-demo.socket"))
+        if wireProtocol == .scgi {
+            try FileManager.default.createDirectory(
+                atPath: scratch.file("hyper-demo.service.d"), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(
+                atPath: source + "scgi.conf", toPath: scratch.file("hyper-demo.service.d/scgi.conf"))
+        }
+    }
+
+    /// `ExecStart`'s arguments with `${NAME}` replaced as systemd does, from the service's
+    /// `Environment=` lines, then the drop-in's for SCGI (the last assignment wins).
+    private func execStartArguments(for wireProtocol: WireProtocol) throws -> [String] {
+        var lines = try String(contentsOfFile: ProjectPaths.root + "/systemd/hyper-demo.service", encoding: .utf8)
+            .split(separator: "\n")
+        if wireProtocol == .scgi {
+            lines += try String(contentsOfFile: ProjectPaths.root + "/systemd/scgi.conf", encoding: .utf8)
+                .split(separator: "\n")
+        }
+        var environment: [String: String] = [:]
+        for line in lines where line.hasPrefix("Environment=") {
+            let assignment = line.dropFirst("Environment=".count).split(separator: "=", maxSplits: 1)
+            environment[String(assignment[0])] = String(assignment[1])
+        }
+        let execStart = try #require(lines.first { $0.hasPrefix("ExecStart=") })
+        return execStart.dropFirst("ExecStart=".count).split(separator: " ").dropFirst().map { argument in
+            environment.reduce(String(argument)) { $0.replacingOccurrences(of: "${\($1.key)}", with: $1.value) }
+        }
     }
 
     private func systemdAnalyze(_ arguments: [String], in directory: String) throws -> (output: String, status: Int32) {
@@ -29,11 +57,11 @@ struct SystemdUnitTests {
         return (String(decoding: data, as: UTF8.self), process.terminationStatus)
     }
 
-    @Test("both units pass systemd-analyze verify without a single warning")
-    func unitsVerify() async throws {
+    @Test("both units pass systemd-analyze verify without a single warning", arguments: WireProtocol.allCases)
+    func unitsVerify(wireProtocol: WireProtocol) async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
-        try installUnits(in: scratch)
+        try installUnits(in: scratch, wireProtocol: wireProtocol)
         let result = try systemdAnalyze(["verify", "hyper-demo.socket", "hyper-demo.service"], in: scratch.path)
         #expect(result.status == 0)
         #expect(result.output == "", "systemd-analyze verify said: \(result.output)")
@@ -53,16 +81,20 @@ struct SystemdUnitTests {
         print("systemd-analyze security: exposure \(score)")
     }
 
-    @Test("the service's ExecStart command line starts hyper-demo, which stops cleanly on SIGTERM")
-    func execStartArgumentsAreValid() async throws {
+    @Test(
+        "the service's ExecStart command line starts hyper-demo, which serves its protocol and stops cleanly on SIGTERM",
+        arguments: WireProtocol.allCases)
+    func execStartArgumentsAreValid(wireProtocol: WireProtocol) async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
-        let unit = try String(
-            contentsOfFile: ProjectPaths.root + "/systemd/hyper-demo.service", encoding: .utf8)
-        let execStart = try #require(unit.split(separator: "\n").first { $0.hasPrefix("ExecStart=") })
-        let arguments = execStart.dropFirst("ExecStart=".count).split(separator: " ").dropFirst().map(String.init)
+        let arguments = try execStartArguments(for: wireProtocol)
         #expect(arguments.contains("--grace"))
+        #expect(arguments.joined(separator: " ").contains("--protocol \(wireProtocol.rawValue)"))
         let demo = try StandaloneDemo(scratch: scratch, arguments: arguments)
+        let nginx = try PrivateNginx(
+            scratch: scratch, port: try DemoServer.freePort(), socket: demo.socket, wireProtocol: wireProtocol)
+        defer { nginx.stop() }
+        #expect(try await Curl.run(["--silent", nginx.url("/hello")]).body == "Hello, world!")
         demo.process.signal(SIGTERM)
         #expect(demo.process.waitForExit(within: .seconds(10)) == 0)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HyperTransport
 
 /// A real `hyper-demo` behind a real private nginx, both started by a test on a unix socket and
 /// a free port of 127.0.0.1 in a temporary folder, and stopped by their PIDs.
@@ -19,15 +20,16 @@ final class DemoServer: Sendable {
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    /// Starts a server, runs `body`, and stops the server whatever happens. `environment` is
-    /// added to the app's.
+    /// Starts a server speaking `wireProtocol` between nginx and the app, runs `body`, and stops
+    /// the server whatever happens. `environment` is added to the app's.
     static func with<T>(
-        arguments: [String] = [], environment: [String: String] = [:], keepalive: Int = 32,
-        descriptorLimit: Int? = nil,
+        _ wireProtocol: WireProtocol = .fastCGI, arguments: [String] = [], environment: [String: String] = [:],
+        keepalive: Int = 32, descriptorLimit: Int? = nil,
         _ body: (DemoServer) async throws -> T
     ) async throws -> T {
         let server = try await DemoServer.start(
-            arguments: arguments, environment: environment, keepalive: keepalive, descriptorLimit: descriptorLimit)
+            wireProtocol, arguments: arguments, environment: environment, keepalive: keepalive,
+            descriptorLimit: descriptorLimit)
         let result: Result<T, any Error>
         do {
             result = .success(try await body(server))
@@ -47,17 +49,24 @@ final class DemoServer: Sendable {
     }
 
     static func start(
-        arguments: [String], environment: [String: String], keepalive: Int, descriptorLimit: Int? = nil
+        _ wireProtocol: WireProtocol = .fastCGI, arguments: [String], environment: [String: String], keepalive: Int,
+        descriptorLimit: Int? = nil
     ) async throws -> DemoServer {
         let prefix = try makeTemporaryDirectory()
         let socketPath = prefix + "/hyper.sock"
         let port = try freePort()
         let config = try run(
-            ProjectPaths.root + "/scripts/private-nginx", [prefix, String(port), socketPath, String(keepalive)]
+            ProjectPaths.root + "/scripts/private-nginx",
+            [prefix, String(port), socketPath, String(keepalive), wireProtocol.rawValue]
         ).trimmingCharacters(in: .whitespacesAndNewlines)
 
         let app = Process()
-        let demoArguments = [try ProjectPaths.demoBinary(), "--socket", socketPath, "--log-level", "debug"] + arguments
+        let demoArguments =
+            [
+                try ProjectPaths.demoBinary(), "--socket", socketPath, "--protocol", wireProtocol.rawValue,
+                "--log-level",
+                "debug",
+            ] + arguments
         if let descriptorLimit {  // prlimit sets the limit, then runs the demo in its own process
             app.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
             app.arguments = ["--nofile=\(descriptorLimit):\(descriptorLimit)", "--"] + demoArguments

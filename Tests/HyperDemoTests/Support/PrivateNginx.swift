@@ -1,4 +1,5 @@
 import Foundation
+import HyperTransport
 
 /// A private nginx on 127.0.0.1:`port` that passes every request to the unix socket `socket`,
 /// rendered by `scripts/private-nginx` into a scratch directory.
@@ -7,12 +8,15 @@ final class PrivateNginx {
     let process: ChildProcess
     let prefix: String
 
-    /// nginx with the test config of `nginx/private.conf.template`.
-    convenience init(scratch: ScratchDirectory, port: Int, socket: String, keepalive: Int = 32) throws {
+    /// nginx with the test config of `nginx/private.conf.template`, or of
+    /// `nginx/private-scgi.conf.template` for SCGI.
+    convenience init(
+        scratch: ScratchDirectory, port: Int, socket: String, keepalive: Int = 32, wireProtocol: WireProtocol = .fastCGI
+    ) throws {
         let prefix = scratch.file("nginx")
         let render = Process()
         render.executableURL = URL(fileURLWithPath: ProjectPaths.root + "/scripts/private-nginx")
-        render.arguments = [prefix, String(port), socket, String(keepalive)]
+        render.arguments = [prefix, String(port), socket, String(keepalive), wireProtocol.rawValue]
         let output = Pipe()
         render.standardOutput = output
         try render.run()
@@ -23,16 +27,21 @@ final class PrivateNginx {
         try self.init(prefix: prefix, config: config, port: port)
     }
 
-    /// nginx serving the production site `nginx/hyper.conf`, moved to 127.0.0.1:`port` and to
-    /// `socket`, inside a minimal main configuration whose every path is in the scratch directory.
-    convenience init(scratch: ScratchDirectory, port: Int, productionSiteFor socket: String) throws {
+    /// nginx serving the production site `nginx/hyper.conf` (`nginx/hyper-scgi.conf` for SCGI),
+    /// moved to 127.0.0.1:`port` and to `socket`, inside a minimal main configuration whose every
+    /// path is in the scratch directory.
+    convenience init(
+        scratch: ScratchDirectory, port: Int, productionSiteFor socket: String, wireProtocol: WireProtocol = .fastCGI
+    ) throws {
         let prefix = scratch.file("nginx")
         try FileManager.default.createDirectory(atPath: prefix, withIntermediateDirectories: true)
-        let site = try String(contentsOfFile: ProjectPaths.root + "/nginx/hyper.conf", encoding: .utf8)
+        let siteFile = wireProtocol == .scgi ? "hyper-scgi.conf" : "hyper.conf"
+        let site = try String(contentsOfFile: ProjectPaths.root + "/nginx/" + siteFile, encoding: .utf8)
             .replacingOccurrences(of: "unix:/run/hyper-demo/hyper-demo.sock", with: "unix:" + socket)
             .replacingOccurrences(of: "listen 80;", with: "listen 127.0.0.1:\(port);")
             .replacingOccurrences(of: "listen [::]:80;", with: "")
             .replacingOccurrences(of: "include fastcgi_params;", with: "include /etc/nginx/fastcgi_params;")
+            .replacingOccurrences(of: "include scgi_params;", with: "include /etc/nginx/scgi_params;")
         try site.write(toFile: prefix + "/site.conf", atomically: true, encoding: .utf8)
         let main = """
             daemon off;

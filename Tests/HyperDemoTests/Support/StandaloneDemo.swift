@@ -1,4 +1,5 @@
 import Foundation
+import HyperTransport
 
 /// `hyper-demo` alone on a unix socket in a scratch directory, for tests that pair it with their
 /// own nginx or signal it directly (`DemoServer` bundles both). Its log is in `log`.
@@ -48,15 +49,18 @@ extension StandaloneDemo {
     /// its own (`keepalive` kept connections), in a fresh scratch directory; stops both and
     /// removes the directory afterwards.
     static func behindNginx<T>(
-        arguments: [String] = [], keepalive: Int = 32, build: DemoBuild = .debug,
+        _ wireProtocol: WireProtocol = .fastCGI, arguments: [String] = [], keepalive: Int = 32,
+        build: DemoBuild = .debug,
         _ body: (ScratchDirectory, StandaloneDemo, PrivateNginx) async throws -> T
     ) async throws -> T {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
-        let demo = try StandaloneDemo(scratch: scratch, arguments: arguments, build: build)
+        let demo = try StandaloneDemo(
+            scratch: scratch, arguments: ["--protocol", wireProtocol.rawValue] + arguments, build: build)
         defer { demo.stop() }
         let nginx = try PrivateNginx(
-            scratch: scratch, port: try DemoServer.freePort(), socket: demo.socket, keepalive: keepalive)
+            scratch: scratch, port: try DemoServer.freePort(), socket: demo.socket, keepalive: keepalive,
+            wireProtocol: wireProtocol)
         defer { nginx.stop() }
         return try await body(scratch, demo, nginx)
     }

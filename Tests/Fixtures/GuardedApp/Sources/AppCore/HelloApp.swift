@@ -1,6 +1,6 @@
 import Glibc
 import Hyper
-import HyperFastCGI
+import HyperTransport
 import Logging
 
 /// `/hello` on the unix socket named by the first argument, until SIGTERM.

@@ -1,0 +1,221 @@
+import Dispatch
+import Glibc
+import HTTPTypes
+import HyperTransport
+import Logging
+import Synchronization
+
+extension Application {
+    /// Serves the app on `socket` until SIGTERM, SIGINT or SIGQUIT, then stops gracefully (see
+    /// `shutDown(_:socket:)`) and returns. SIGUSR1 logs the server's figures; SIGHUP and SIGUSR2 are
+    /// ignored with a log line. Under systemd (`NOTIFY_SOCKET`) it reports `READY=1` once it
+    /// accepts, keeps `STATUS=` current, pings the watchdog and reports `STOPPING=1`.
+    ///
+    /// Call it from the main thread: it waits for the signals there. It ignores SIGPIPE (a client
+    /// that went away is seen as a write error instead). It throws, before serving, when the
+    /// signals cannot be taken over or libfcgi's reads would bypass Hyper's input check.
+    public func run(on socket: ListeningSocket) throws {
+        signal(SIGPIPE, SIG_IGN)
+        let signals = try SignalForwarding()
+        let server = try TransportServer(socket: socket, configuration: configuration.server, logger: logger) {
+            [self] exchange in
+            serve(exchange)
+        }
+        startDispatchEventLoop()
+        runningServer.withLock { $0 = server }
+        server.start()
+        let notifier = SystemdNotifier.fromProcessEnvironment()
+        let reporting = announceReady(to: notifier, server: server, socket: socket)
+        logger.info(
+            "Hyper: serving",
+            metadata: [
+                "socket": "\(socket.address)", "protocol": "\(configuration.server.wireProtocol)",
+                "max-threads": "\(server.maxThreads)",
+                "max-streams": "\(server.maxStreams)", "descriptor-limit": "\(server.descriptorLimit)",
+            ])
+        if server.maxThreads < configuration.server.maxThreads
+            && configuration.server.maxThreads != TransportServer.Configuration().maxThreads
+        {
+            logger.warning(
+                "Hyper: fewer request threads than configured: the descriptor limit holds no more (raise LimitNOFILE)",
+                metadata: ["requested": "\(configuration.server.maxThreads)", "max-threads": "\(server.maxThreads)"])
+        }
+        while true {
+            let received = signals.next()
+            let name = SignalForwarding.name(of: received)
+            switch received {
+            case SIGTERM, SIGINT, SIGQUIT:
+                logger.info("Hyper: stopping", metadata: ["signal": "\(name)"])
+                announceStopping(to: notifier, server: server, reporting: reporting)
+                shutDown(server, socket: socket)
+                return
+            case SIGUSR1:
+                let figures = server.statistics
+                logger.notice(
+                    "Hyper: figures",
+                    metadata: [
+                        "signal": "\(name)", "threads": "\(figures.threads)", "accepting": "\(figures.accepting)",
+                        "busy": "\(figures.busy)", "streams": "\(figures.handedOffStreams)",
+                        "requests": "\(figures.acceptedRequests)",
+                    ])
+            default:
+                logger.notice(
+                    "Hyper: signal ignored: there is no configuration to reload; restart the service to apply changes",
+                    metadata: ["signal": "\(name)"])
+            }
+        }
+    }
+
+    /// Makes libdispatch (which runs Swift's timers, `Task.sleep` among them) create its epoll
+    /// descriptor now. It does so lazily, on the first timer, and traps if the process is out of
+    /// descriptors at that moment, which a server full of streams can be.
+    private func startDispatchEventLoop() {
+        let started = DispatchSemaphore(value: 0)
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.setEventHandler { started.signal() }
+        timer.schedule(deadline: .now())
+        timer.resume()
+        started.wait()
+        timer.cancel()
+    }
+
+    /// Answers one request, whatever the wire protocol, on its request thread; a stream's thread returns once the
+    /// stream's header block is written, and the stream goes on without it.
+    func serve(_ exchange: any TransportExchange) {
+        let started = ContinuousClock.now
+        let record = ResponseRecord()
+        let request: Request
+        do {
+            request = try readRequest(from: exchange)
+        } catch {
+            guard !exchange.requestWasAborted else {
+                logger.info("Hyper: the web server aborted a request while sending its body")
+                return
+            }
+            logger.warning(
+                "Hyper: bad request",
+                metadata: ["status": "\(error.status.code)", "error": "\(error.message.escapingControlCharacters)"])
+            let response = error.response(for: Request(method: .get, path: "/"))
+            let outcome = exchange.writeResponse(encodeHead(of: response, record: record) + response.bodyBytes)
+            logAccess(method: "-", path: "-", record: record, outcome: outcome, started: started)
+            return
+        }
+        let channel = exchange.makeResponseChannel()
+        let task = Task(executorPreference: channel.executor) { [self, request] in
+            await trackTask { await produceResponse(to: request, into: channel, record: record) }
+        }
+        exchange.writeResponse(from: channel) { [self] outcome in
+            task.cancel()  // the response is over; a stream's route may still be waiting for its next event
+            if outcome.clientDisconnected { record.clientDisconnected = true }
+            if channel.wasEndedFromOutside { record.endedByServer = true }
+            logAccess(
+                method: request.method.rawValue, path: request.path, record: record, outcome: outcome,
+                started: started)
+        }
+    }
+
+    /// Reads the CGI parameters and the body. Throws the HTTP error to answer with.
+    private func readRequest(from exchange: any TransportExchange) throws(HTTPError) -> Request {
+        var request = try Request.fromCGI(exchange.parameters())
+        let lengthField = request.headerFields[.contentLength] ?? ""
+        guard let declaredLength = lengthField.isEmpty ? 0 : Int(lengthField), declaredLength >= 0 else {
+            throw HTTPError(.badRequest, message: "Content-Length is not a number.")
+        }
+        guard declaredLength <= configuration.maxBodySize else {
+            throw HTTPError(
+                .contentTooLarge, message: "The request body is larger than \(configuration.maxBodySize) bytes.")
+        }
+        let (body, complete) = exchange.readBody(limit: configuration.maxBodySize)
+        guard complete else {
+            if body.count > configuration.maxBodySize {
+                throw HTTPError(
+                    .contentTooLarge, message: "The request body is larger than \(configuration.maxBodySize) bytes.")
+            }
+            throw HTTPError(
+                .badRequest, message: "The request body ended early (\(body.count) of \(declaredLength) bytes).")
+        }
+        guard body.count == declaredLength else {
+            throw HTTPError(
+                .badRequest, message: "The request body has \(body.count) bytes, Content-Length says \(declaredLength)."
+            )
+        }
+        request.body = body
+        return request
+    }
+
+    /// Runs the route on a task and writes its response into `channel`.
+    private func produceResponse(to request: Request, into channel: ResponseChannel, record: ResponseRecord) async {
+        defer { channel.finish() }
+        var response = await routedResponse(
+            to: request,
+            notFound: { statusResponse(for: request) ?? HTTPError(.notFound).response(for: request) },
+            matched: { record.route = $0.description })
+        let maxStreams = runningServer.withLock { $0 }?.maxStreams ?? .max
+        let isAdmittedStream = response.isStream && admitStream(within: maxStreams)
+        defer { if isAdmittedStream { admittedStreams.subtract(1, ordering: .relaxed) } }
+        if response.isStream && !isAdmittedStream {
+            logger.warning(
+                "Hyper: stream refused with 503: the stream limit is reached (raise --max-streams or LimitNOFILE)",
+                metadata: ["path": "\(request.path.escapingControlCharacters)", "max-streams": "\(maxStreams)"])
+            response = HTTPError(.serviceUnavailable, headerFields: [.retryAfter: "5"]).response(for: request)
+        }
+        let isHead = request.method == .head
+        let head = encodeHead(of: response, record: record)
+        do {
+            switch response.body {
+            case .bytes(let bytes):
+                try await channel.send(head + (isHead ? [] : bytes))
+            case .stream(let body):
+                channel.startStreaming(
+                    heartbeat: body.heartbeat.map {
+                        ResponseChannel.Heartbeat(interval: configuration.heartbeatInterval, bytes: $0)
+                    })
+                try await channel.send(head)
+                if !isHead { try await writeStream(body, to: request, into: channel, record: record) }
+            }
+        } catch is ClientDisconnectedError, is CancellationError, is ResponseEndedError {
+            // The request thread saw the client go, or the server ended the stream: both logged.
+        } catch {
+            logger.error(
+                "Hyper: stream ended by an error",
+                metadata: [
+                    "path": "\(request.path.escapingControlCharacters)",
+                    "error": "\(String(describing: error).escapingControlCharacters)",
+                ])
+        }
+    }
+
+    /// Counts one more stream unless `limit` are already open; returns whether it was counted.
+    /// The count spans the stream's whole life, from before its header is written.
+    private func admitStream(within limit: Int) -> Bool {
+        var current = admittedStreams.load(ordering: .relaxed)
+        while current < limit {
+            let (exchanged, original) = admittedStreams.compareExchange(
+                expected: current, desired: current + 1, ordering: .relaxed)
+            if exchanged { return true }
+            current = original
+        }
+        return false
+    }
+
+    /// The CGI header block for `response`, with Hyper's default headers added.
+    private func encodeHead(of response: Response, record: ResponseRecord) -> [UInt8] {
+        var fields = response.headerFields
+        if fields[.contentType] == nil { fields[.contentType] = MediaType.html }
+        fields[.xContentTypeOptions] = "nosniff"
+        switch response.body {
+        case .bytes(let bytes):
+            fields[.contentLength] = String(bytes.count)
+        case .stream:
+            fields[.xAccelBuffering] = "no"
+            if fields[.cacheControl] == nil { fields[.cacheControl] = "no-cache" }
+        }
+        record.status = response.status.code
+        return ResponseHead.serialize(status: response.status, fields: fields)
+    }
+}
+
+extension HTTPField.Name {
+    /// nginx's per-response switch for proxy buffering: `no` passes each chunk on at once.
+    static let xAccelBuffering = HTTPField.Name("X-Accel-Buffering")!
+}

@@ -1,0 +1,26 @@
+import Glibc
+
+/// The polite end of a connection that is not kept.
+enum ConnectionDrain {
+    /// How long the web server gets to close its side after this side shut its writes: unread
+    /// input left at close would make the kernel reset the connection, which can cost the web
+    /// server the end of the response.
+    static let limit: Duration = .seconds(1)
+
+    /// Shuts the write side of `connection` and reads until the peer closes its side, no more
+    /// than `limit`, so that closing it does not reset it while the peer is still reading.
+    static func shutDownAndDrain(_ connection: Int32) {
+        guard shutdown(connection, Int32(SHUT_WR)) == 0 else { return }
+        let deadline = ContinuousClock.now + limit
+        // On the stack, not zeroed: an array zeroed per closed connection cost 4,000 instructions.
+        withUnsafeTemporaryAllocation(byteCount: 4096, alignment: 16) { trash in
+            while true {
+                let left = deadline - .now
+                guard left > .zero else { return }
+                var readable = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+                guard poll(&readable, 1, Int32(min(left / .milliseconds(1), 86_400_000)) + 1) > 0 else { return }
+                guard recv(connection, trash.baseAddress, trash.count, Int32(MSG_DONTWAIT)) > 0 else { return }
+            }
+        }
+    }
+}
