@@ -116,7 +116,9 @@ extension Application {
 
     /// Reads the CGI parameters and the body. Throws the HTTP error to answer with.
     private func readRequest(from exchange: any TransportExchange) throws(HTTPError) -> Request {
-        var request = try Request.fromCGI(exchange.parameters())
+        var builder = CGIRequestBuilder()
+        try exchange.forEachParameter { name, value throws(HTTPError) in try builder.add(name: name, value: value) }
+        var request = try builder.request()
         let lengthField = request.headerFields[.contentLength] ?? ""
         guard let declaredLength = lengthField.isEmpty ? 0 : Int(lengthField), declaredLength >= 0 else {
             throw HTTPError(.badRequest, message: "Content-Length is not a number.")

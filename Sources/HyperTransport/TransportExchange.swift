@@ -12,8 +12,12 @@
 /// }
 /// ```
 public protocol TransportExchange: AnyObject {
-    /// Every CGI parameter of the request (`REQUEST_METHOD`, `DOCUMENT_URI`, `HTTP_*`, …).
-    func parameters() -> [(name: String, value: String)]
+    /// Calls `body` with the name and value of every CGI parameter of the request
+    /// (`REQUEST_METHOD`, `DOCUMENT_URI`, `HTTP_*`, …) as bytes, valid only during the call: the
+    /// framework makes strings of only what it keeps.
+    func forEachParameter<Failure: Error>(
+        _ body: (_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws(Failure) -> Void
+    ) throws(Failure)
 
     /// Reads up to `limit` bytes of the request body; returns the bytes and whether the body
     /// ended cleanly, whole and within the limit.

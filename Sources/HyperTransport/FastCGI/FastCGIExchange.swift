@@ -166,23 +166,22 @@ public final class FastCGIExchange: PooledExchange {
         request.pointee.role
     }
 
-    /// Every parameter of the request, copied out of libfcgi's memory.
-    public func parameters() -> [(name: String, value: String)] {
-        var result: [(name: String, value: String)] = []
-        guard var cursor = request.pointee.envp else { return result }
+    /// Calls `body` with each parameter's name and value, in libfcgi's memory (`NAME=value`
+    /// strings), valid only during the call.
+    public func forEachParameter<Failure: Error>(
+        _ body: (_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws(Failure) -> Void
+    ) throws(Failure) {
+        guard var cursor = request.pointee.envp else { return }
         while let entry = cursor.pointee {
-            let length = strlen(entry)
-            entry.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
-                let pair = UnsafeBufferPointer(start: bytes, count: length)
-                if let equals = pair.firstIndex(of: UInt8(ascii: "=")) {
-                    let name = String(decoding: UnsafeBufferPointer(rebasing: pair[..<equals]), as: UTF8.self)
-                    let value = String(decoding: UnsafeBufferPointer(rebasing: pair[(equals + 1)...]), as: UTF8.self)
-                    result.append((name, value))
-                }
+            let pair = UnsafeRawBufferPointer(start: entry, count: strlen(entry))
+            if let equals = memchr(entry, Int32(UInt8(ascii: "=")), pair.count) {
+                let nameLength = UnsafeRawPointer(equals) - UnsafeRawPointer(entry)
+                try body(
+                    UnsafeRawBufferPointer(rebasing: pair[..<nameLength]),
+                    UnsafeRawBufferPointer(rebasing: pair[(nameLength + 1)...]))
             }
             cursor += 1
         }
-        return result
     }
 
     /// Reads up to `limit` bytes of the request body; returns the bytes and whether the body

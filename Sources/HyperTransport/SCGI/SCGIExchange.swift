@@ -152,9 +152,18 @@ public final class SCGIExchange: PooledExchange {
         return released
     }
 
-    public func parameters() -> [(name: String, value: String)] {
-        (head?.parameters ?? []).map {
-            (String(decoding: $0.name, as: UTF8.self), String(decoding: $0.value, as: UTF8.self))
+    public func forEachParameter<Failure: Error>(
+        _ body: (_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) throws(Failure) -> Void
+    ) throws(Failure) {
+        for parameter in head?.parameters ?? [] {
+            // `withUnsafeBytes` rethrows untyped errors: the typed one is carried out by hand.
+            var failure: Failure?
+            parameter.name.withUnsafeBytes { name in
+                parameter.value.withUnsafeBytes { value in
+                    do throws(Failure) { try body(name, value) } catch { failure = error }
+                }
+            }
+            if let failure { throw failure }
         }
     }
 
