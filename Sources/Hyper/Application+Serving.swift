@@ -202,18 +202,8 @@ extension Application {
 
     /// The CGI header block for `response`, with Hyper's default headers added.
     private func encodeHead(of response: Response, record: ResponseRecord) -> [UInt8] {
-        var fields = response.headerFields
-        if fields[.contentType] == nil { fields[.contentType] = MediaType.html }
-        fields[.xContentTypeOptions] = "nosniff"
-        switch response.body {
-        case .bytes(let bytes):
-            fields[.contentLength] = String(bytes.count)
-        case .stream:
-            fields[.xAccelBuffering] = "no"
-            if fields[.cacheControl] == nil { fields[.cacheControl] = "no-cache" }
-        }
         record.status = response.status.code
-        return ResponseHead.serialize(status: response.status, fields: fields)
+        return ResponseHead.encode(response)
     }
 }
 

@@ -13,6 +13,33 @@ struct ResponseTests {
                 == "Status: 404 Not Found\r\nContent-Type: text/plain\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n")
     }
 
+    @Test("the head adds Hyper's fields: HTML by default, nosniff, Content-Length or the stream's fields")
+    func headDefaults() throws {
+        let page = Response(html: "<p>hi</p>")
+        #expect(
+            String(decoding: ResponseHead.encode(page), as: UTF8.self)
+                == "Status: 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n"
+                + "Content-Length: 9\r\n\r\n")
+        var text = Response(status: .created, headerFields: [.contentLength: "99", .xContentTypeOptions: "sniff"])
+        text.headerFields.append(HTTPField(name: .contentLength, value: "98"))
+        text.headerFields[.contentType] = "text/plain"
+        text.body = .bytes(Array("abc".utf8))
+        #expect(
+            String(decoding: ResponseHead.encode(text), as: UTF8.self)
+                == "Status: 201 Created\r\nContent-Length: 3\r\nX-Content-Type-Options: nosniff\r\n"
+                + "Content-Type: text/plain\r\n\r\n",
+            "Hyper's fields replace the route's in place, once; the route's Content-Type stays")
+        let stream = Response(body: .stream(StreamingBody { _ in }))
+        #expect(
+            String(decoding: ResponseHead.encode(stream), as: UTF8.self)
+                == "Status: 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n"
+                + "X-Accel-Buffering: no\r\nCache-Control: no-cache\r\n\r\n")
+        var cached = stream
+        cached.headerFields[.cacheControl] = "max-age=5"
+        #expect(String(decoding: ResponseHead.encode(cached), as: UTF8.self).contains("Cache-Control: max-age=5\r\n"))
+        #expect(!String(decoding: ResponseHead.encode(cached), as: UTF8.self).contains("no-cache"))
+    }
+
     @Test("setHeader refuses CR, LF and NUL in a value and a name that is not a token")
     func setHeaderRefuses() throws {
         var response = Response()
