@@ -60,7 +60,8 @@ def nginx_config(prefix, ports, keepalive_connections, workers):
                    " location / { default_type text/html; return 200 'Hello, world!'; } }")
     for backend in BACKENDS:
         socket = f"{prefix}/{backend}.sock"
-        upstreams.append(f"upstream {backend}_keep {{ server unix:{socket}; keepalive {keepalive_connections}; }}")
+        timeout = " keepalive_timeout 1s;" if backend == "php" else ""
+        upstreams.append(f"upstream {backend}_keep {{ server unix:{socket}; keepalive {keepalive_connections};{timeout} }}")
         upstreams.append(f"upstream {backend}_close {{ server unix:{socket}; }}")
         for variant, keep in (("keep", "on"), ("close", "off")):
             extra = f"fastcgi_param SCRIPT_FILENAME {ROOT}/Benchmarks/php$fastcgi_script_name;" if backend == "php" else ""
@@ -115,34 +116,67 @@ def wrk(url, duration, connections, threads):
     return {"rps": rps, "p99_ms": float(p99.group(1)) * scale, "errors": failed}
 
 
+# The page targets, each run once per round; rounds interleave them so that the machine's load
+# drifts over all of them alike. PHP-FPM's kept connections time out after a second (see
+# nginx_config) and each round waits that long after them, or they would hold all 16 of its
+# workers while the PHP-FPM server block without kept connections runs.
+PAGE_TARGETS = [
+    # name, port key, path, backend, kept connections
+    ("nginx return 200 (ceiling)", "ceiling", "/", None, None),
+    ("bare libfcgi loop, no keep-conn", "bare_close", "/", "bare", False),
+    ("Hyper /hello, no keep-conn", "hyper_close", "/hello", "hyper", False),
+    ("Hyper /about, no keep-conn", "hyper_close", "/about", "hyper", False),
+    ("PHP-FPM 16 static workers, no keep-conn", "php_close", "/hello.php", "php", False),
+    ("bare libfcgi loop, keep-conn", "bare_keep", "/", "bare", True),
+    ("Hyper /hello, keep-conn", "hyper_keep", "/hello", "hyper", True),
+    ("Hyper /about, keep-conn", "hyper_keep", "/about", "hyper", True),
+    ("PHP-FPM 16 static workers, keep-conn", "php_keep", "/hello.php", "php", True),
+]
+
+
 def page_benchmark(ports, args):
-    rows = []
-    def measure(name, key, path, backend=None, keep=None):
+    """Every page target once per round, for args.rounds rounds; each figure is the median over
+    the rounds, and each ratio is taken within a round (to the ceiling, the bare libfcgi loop and
+    PHP-FPM with the same connection handling), then its median and spread (lowest, highest)."""
+    for name, key, path, _, _ in PAGE_TARGETS:
         url = f"http://127.0.0.1:{ports[key]}{path}"
         wait_for(url)
         wrk(url, 2, args.connections, args.threads)  # warm up: thread pools, kept connections, caches
-        result = wrk(url, args.duration, args.connections, args.threads)
-        result.update({"name": name, "backend": backend, "keep_conn": keep, "path": path})
-        rows.append(result)
-        print(f"  {name:<42} {result['rps']:>10.0f} req/s  p99 {result['p99_ms']:>7.2f} ms  errors {result['errors']}",
+    time.sleep(1.5)
+    rounds = []
+    for number in range(1, args.rounds + 1):
+        measured = {}
+        for name, key, path, backend, _ in PAGE_TARGETS:
+            measured[name] = wrk(f"http://127.0.0.1:{ports[key]}{path}", args.round_duration, args.connections,
+                                 args.threads)
+            if key == "php_keep":
+                time.sleep(1.5)
+        rounds.append(measured)
+        print(f"  round {number}: " + ", ".join(f"{name} {measured[name]['rps']:.0f}" for name, *_ in PAGE_TARGETS),
               flush=True)
-        return result
 
-    ceiling = measure("nginx return 200 (ceiling)", "ceiling", "/")
-    for keep in (False, True):
-        variant = "keep" if keep else "close"
-        label = "keep-conn" if keep else "no keep-conn"
-        measure(f"PHP-FPM 16 static workers, {label}", f"php_{variant}", "/hello.php", "php", keep)
-        measure(f"bare libfcgi loop, {label}", f"bare_{variant}", "/", "bare", keep)
-        measure(f"Hyper /hello, {label}", f"hyper_{variant}", "/hello", "hyper", keep)
-        measure(f"Hyper /about, {label}", f"hyper_{variant}", "/about", "hyper", keep)
-    for row in rows:
-        row["ratio_to_ceiling"] = row["rps"] / ceiling["rps"]
-        if row["backend"]:
-            php = next(r for r in rows if r["backend"] == "php" and r["keep_conn"] == row["keep_conn"])
-            bare = next(r for r in rows if r["backend"] == "bare" and r["keep_conn"] == row["keep_conn"])
-            row["ratio_to_php_fpm"] = row["rps"] / php["rps"]
-            row["ratio_to_bare_libfcgi"] = row["rps"] / bare["rps"]
+    def reference(backend, keep):
+        return next(name for name, _, _, b, k in PAGE_TARGETS if b == backend and k == keep)
+
+    def ratios(name, to):
+        # A round whose reference answered nothing (its errors are counted) gives no ratio.
+        values = [r[name]["rps"] / r[to]["rps"] for r in rounds if r[to]["rps"] > 0]
+        if not values:
+            return None
+        return {"median": median(values), "low": min(values), "high": max(values)}
+
+    rows = []
+    for name, key, path, backend, keep in PAGE_TARGETS:
+        row = {"name": name, "backend": backend, "keep_conn": keep, "path": path,
+               "rps": median([r[name]["rps"] for r in rounds]),
+               "p99_ms": median([r[name]["p99_ms"] for r in rounds]),
+               "errors": sum(r[name]["errors"] for r in rounds),
+               "rounds": [r[name]["rps"] for r in rounds],
+               "ratio_to_ceiling": ratios(name, PAGE_TARGETS[0][0]) or {"median": 0, "low": 0, "high": 0}}
+        if backend:
+            row["ratio_to_php_fpm"] = ratios(name, reference("php", keep))
+            row["ratio_to_bare_libfcgi"] = ratios(name, reference("bare", keep))
+        rows.append(row)
     return rows
 
 
@@ -204,12 +238,16 @@ def protocol_benchmark(ports, args):
 
 
 def print_table(rows):
+    def ratio(row, key):
+        value = row.get(key)
+        return f"{value['median']:.2f} ({value['low']:.2f}-{value['high']:.2f})" if value else "-"
+
     print()
-    print(f"{'pages (wrk)':<42} {'req/s':>10} {'p99 ms':>8} {'×ceiling':>9} {'×PHP-FPM':>9} {'×bare':>7}")
+    print(f"{'pages (medians of interleaved rounds)':<42} {'req/s':>8} {'p99 ms':>7} {'×ceiling':>9}"
+          f" {'×PHP-FPM (spread)':>18} {'×bare (spread)':>18}")
     for row in rows:
-        php = f"{row['ratio_to_php_fpm']:.2f}" if "ratio_to_php_fpm" in row else "-"
-        bare = f"{row['ratio_to_bare_libfcgi']:.2f}" if "ratio_to_bare_libfcgi" in row else "-"
-        print(f"{row['name']:<42} {row['rps']:>10.0f} {row['p99_ms']:>8.2f} {row['ratio_to_ceiling']:>9.3f} {php:>9} {bare:>7}")
+        print(f"{row['name']:<42} {row['rps']:>8.0f} {row['p99_ms']:>7.2f} {row['ratio_to_ceiling']['median']:>9.3f}"
+              f" {ratio(row, 'ratio_to_php_fpm'):>18} {ratio(row, 'ratio_to_bare_libfcgi'):>18}")
 
 
 def render_benchmark(folder, prefix):
@@ -223,7 +261,6 @@ def render_benchmark(folder, prefix):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--demo", default=os.path.join(ROOT, ".build/release/hyper-demo"))
@@ -233,7 +270,7 @@ def main():
     parser.add_argument("--skip-pages", action="store_true", help="leave out the page benchmark")
     parser.add_argument("--skip-streams", action="store_true", help="leave out the stream benchmarks")
     parser.add_argument("--skip-protocols", action="store_true", help="leave out SCGI against FastCGI")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds of SCGI against FastCGI")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds of the page and protocol benchmarks")
     parser.add_argument("--round-duration", type=int, default=5, help="seconds per target and round")
     parser.add_argument("--streams", default="1000,10000", help="stream counts to hold and fan out to")
     parser.add_argument("--hold", type=int, default=20, help="seconds the streams are held")
@@ -265,7 +302,8 @@ def main():
         results = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cores": os.cpu_count()}
         results["render"] = render_benchmark(args.render, prefix)
         if not args.skip_pages:
-            print(f"\npages: wrk -t{args.threads} -c{args.connections} -d{args.duration}s through one nginx", flush=True)
+            print(f"\npages: {args.rounds} interleaved rounds of wrk -t{args.threads} -c{args.connections}"
+                  f" -d{args.round_duration}s per target through one nginx", flush=True)
             results["pages"] = page_benchmark(ports, args)
             print_table(results["pages"])
         if not args.skip_protocols:
