@@ -19,7 +19,7 @@ import HTTPTypes
 /// }
 /// ```
 public protocol Page: Route {
-    /// Loads the page's data for `request`: the seed's `load()`, run before `body`.
+    /// Loads the page's data for `request`, run before `body`.
     init(request: Request) async throws
 
     /// The page's HTML.

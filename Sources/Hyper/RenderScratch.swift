@@ -1,7 +1,7 @@
 import Glibc
 
 /// Byte buffers a thread reuses while it renders, so that rendering a sequence with
-/// `\(each:)` costs no allocation per element.
+/// `ForEach` costs no allocation per element.
 ///
 /// Rendering is synchronous: a buffer taken here is given back before the thread renders
 /// anything else, so one free list per thread is enough and needs no lock.

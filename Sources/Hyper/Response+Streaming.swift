@@ -20,7 +20,7 @@ extension Array: ResponseChunk where Element == UInt8 {
 
 extension Response {
     /// A response of any media type whose body is the elements of an async sequence, each
-    /// written and flushed as it is produced: the seed's `StreamingResponse`.
+    /// written and flushed as it is produced.
     ///
     /// ```swift
     /// let rows = AsyncStream<String> { continuation in

@@ -252,14 +252,17 @@ public final class ResponseChannel: Sendable {
 
     /// Takes over `connection`, whose header block (`headBytes` bytes) the request thread has
     /// written, and registers it with the pump; `whenDone` is called once, when the response
-    /// has ended or the client has gone. Returns false, taking nothing over, if the pump refused
-    /// the connection (the caller then ends the response itself).
+    /// has ended or the client has gone. Returns false, taking nothing over, if the connection
+    /// could not be made non-blocking or the pump refused it (the caller then ends the response
+    /// itself).
     func handOff(
         _ connection: StreamConnection, headBytes: Int, whenDone: @escaping @Sendable (ResponseOutcome) -> Void
     )
         -> Bool
     {
-        guard let token = pump.add(self, descriptor: connection.descriptor) else { return false }
+        guard connection.isNonBlocking, let token = pump.add(self, descriptor: connection.descriptor) else {
+            return false
+        }
         let aftermath = state.withLock { state in
             state.handedOff = HandedOff(connection: connection, token: token, whenDone: whenDone, headBytes: headBytes)
             for chunk in state.chunks { state.handedOff!.connection.append(chunk) }
@@ -308,8 +311,12 @@ public final class ResponseChannel: Sendable {
         handedOff.lastOutput = .now
         let watch = outcome == .blocked
         if watch != handedOff.isWatchingWritable {
-            pump.watchWritable(watch, descriptor: handedOff.connection.descriptor, token: handedOff.token)
             handedOff.isWatchingWritable = watch
+            // Unwatched, a blocked stream would wait until its client leaves: end it instead.
+            guard pump.watchWritable(watch, descriptor: handedOff.connection.descriptor, token: handedOff.token) else {
+                state.handedOff = handedOff
+                return close(&state, clientGone: true)
+            }
         }
         state.handedOff = handedOff
         switch outcome {

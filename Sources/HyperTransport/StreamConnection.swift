@@ -38,11 +38,16 @@ struct StreamConnection {
     /// Whether the end of the request is framed (no more `append`).
     private(set) var isEnded = false
 
+    /// Whether `descriptor` was made non-blocking: a stream must never block the task that
+    /// writes it, so a connection that could not be is not handed off (`ResponseChannel.handOff`).
+    let isNonBlocking: Bool
+
     /// Takes over `descriptor`, making it non-blocking.
     init(descriptor: Int32, framing: Framing) {
         self.descriptor = descriptor
         self.framing = framing
-        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+        let flags = fcntl(descriptor, F_GETFL)
+        isNonBlocking = flags >= 0 && fcntl(descriptor, F_SETFL, flags | O_NONBLOCK) == 0
     }
 
     /// Bytes framed but not yet written.

@@ -39,14 +39,15 @@ final class StreamPump: Sendable {
         return token
     }
 
-    /// Also watches `descriptor` for room to write, or stops doing so.
-    func watchWritable(_ watch: Bool, descriptor: Int32, token: UInt64) {
+    /// Also watches `descriptor` for room to write, or stops doing so; false if epoll refused.
+    func watchWritable(_ watch: Bool, descriptor: Int32, token: UInt64) -> Bool {
         let events = UInt32(HYPER_EPOLLRDHUP) | (watch ? UInt32(HYPER_EPOLLOUT) : 0)
-        _ = hyper_epoll_control(epoll, EPOLL_CTL_MOD, descriptor, events, token)
+        return hyper_epoll_control(epoll, EPOLL_CTL_MOD, descriptor, events, token) == 0
     }
 
     /// Stops watching `descriptor`; call it before closing the descriptor.
     func remove(descriptor: Int32, token: UInt64) {
+        // Closing the descriptor, which follows, removes it from the set even if this failed.
         _ = hyper_epoll_control(epoll, EPOLL_CTL_DEL, descriptor, 0, 0)
         _ = streams.withLock { $0.removeValue(forKey: token) }
     }
