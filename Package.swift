@@ -58,7 +58,8 @@ let package = Package(
         ),
         .testTarget(name: "HyperTransportTests", dependencies: ["HyperTransport"]),
         .testTarget(name: "HyperTests", dependencies: ["Hyper"]),
-        .testTarget(name: "HyperDemoTests", dependencies: ["HyperDemo", "Hyper"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "HyperDemoTests", dependencies: ["HyperDemo", "Hyper", "HyperTransport"], exclude: ["Fixtures"]),
         // Also builds the fixture packages under Tests/Fixtures/ (not a target) with `swift build`.
         .testTarget(name: "RouteTableGeneratorTests", dependencies: ["RouteTableGenerator"]),
     ]

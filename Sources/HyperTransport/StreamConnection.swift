@@ -62,13 +62,7 @@ struct StreamConnection {
             bodyBytes += bytes.count
             return
         }
-        var offset = 0
-        while offset < bytes.count {
-            let length = min(bytes.count - offset, Int(UInt16.max))
-            appendHeader(type: Self.standardOutput, requestID: requestID, contentLength: length)
-            pending.append(contentsOf: bytes[offset..<(offset + length)])
-            offset += length
-        }
+        if !bytes.isEmpty { FastCGIRecord.append(.stdout, requestID: requestID, content: bytes, to: &pending) }
         bodyBytes += bytes.count
     }
 
@@ -80,9 +74,8 @@ struct StreamConnection {
         isEnded = true
         guard case .fastCGIRecords(let requestID) = framing else { return }
         compact()
-        appendHeader(type: Self.standardOutput, requestID: requestID, contentLength: 0)
-        appendHeader(type: Self.endRequest, requestID: requestID, contentLength: 8)
-        pending.append(contentsOf: [0, 0, 0, 0, 0, 0, 0, 0])
+        FastCGIRecord.append(.stdout, requestID: requestID, content: [], to: &pending)
+        FastCGIRecord.append(.endRequest, requestID: requestID, content: FastCGIRecord.endRequestBody(), to: &pending)
     }
 
     /// Writes as much of what is pending as the socket takes now.
@@ -110,14 +103,4 @@ struct StreamConnection {
             pendingStart = 0
         }
     }
-
-    private mutating func appendHeader(type: UInt8, requestID: UInt16, contentLength: Int) {
-        pending.append(contentsOf: [
-            1, type, UInt8(requestID >> 8), UInt8(requestID & 0xFF),
-            UInt8(contentLength >> 8), UInt8(contentLength & 0xFF), 0, 0,
-        ])
-    }
-
-    private static let standardOutput: UInt8 = 6
-    private static let endRequest: UInt8 = 3
 }

@@ -1,6 +1,7 @@
 import Foundation
-import HyperTransport
 import Testing
+
+@testable import HyperTransport
 
 @Suite("Bad input through nginx and raw FastCGI")
 struct BadInputTests {

@@ -1,10 +1,10 @@
 import Foundation
-import HyperTransport
 import Logging
 import Synchronization
 import Testing
 
 @testable import Hyper
+@testable import HyperTransport
 
 /// A route that fails in the middle of its stream, served in process over a real FastCGI socket.
 @Suite("Errors in the middle of a stream")
@@ -78,7 +78,7 @@ struct MidStreamErrorTests {
         #expect(output.hasPrefix("Status: 200 OK\r\n"))
         #expect(output.contains("Content-Type: text/event-stream\r\n"))
         #expect(output.hasSuffix("\r\n\r\ndata: first\n\ndata: second\n\n"))
-        #expect(Self.recordTypes(in: received).last == RawFastCGIClient.RecordType.endRequest.rawValue)
+        #expect(Self.recordTypes(in: received).last == FastCGIRecord.RecordType.endRequest.rawValue)
         #expect(
             messages.lines.withLock { $0 }.contains {
                 $0.hasPrefix("Hyper: stream ended by an error") && $0.contains("the feed's source broke")

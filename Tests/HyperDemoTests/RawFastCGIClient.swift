@@ -1,17 +1,10 @@
 import Foundation
 import Glibc
 
+@testable import HyperTransport
+
 /// A FastCGI peer speaking raw records to the app's unix socket, to send what nginx never would.
 struct RawFastCGIClient {
-    enum RecordType: UInt8 {
-        case beginRequest = 1
-        case abortRequest = 2
-        case endRequest = 3
-        case params = 4
-        case stdin = 5
-        case stdout = 6
-    }
-
     let descriptor: Int32
 
     init(socketPath: String) throws {
@@ -35,29 +28,16 @@ struct RawFastCGIClient {
     }
 
     /// One record: version 1, the type, request ID 1, the content, no padding.
-    static func record(_ type: RecordType, _ content: [UInt8]) -> [UInt8] {
-        [1, type.rawValue, 0, 1, UInt8(content.count >> 8), UInt8(content.count & 0xFF), 0, 0] + content
+    static func record(_ type: FastCGIRecord.RecordType, _ content: [UInt8]) -> [UInt8] {
+        FastCGIRecord.records(type, requestID: 1, content: content)
     }
 
     /// A responder BEGIN_REQUEST record.
-    static var beginRequest: [UInt8] { record(.beginRequest, [0, 1, 0, 0, 0, 0, 0, 0]) }
+    static var beginRequest: [UInt8] { record(.beginRequest, FastCGIRecord.beginRequestBody()) }
 
     /// PARAMS records holding `parameters`, then the empty one that ends them.
     static func params(_ parameters: [(String, String)]) -> [UInt8] {
-        var content: [UInt8] = []
-        for (name, value) in parameters {
-            for length in [name.utf8.count, value.utf8.count] {
-                if length < 128 {
-                    content.append(UInt8(length))
-                } else {
-                    content += [
-                        UInt8(length >> 24) | 0x80, UInt8((length >> 16) & 0xFF), UInt8((length >> 8) & 0xFF),
-                        UInt8(length & 0xFF),
-                    ]
-                }
-            }
-            content += Array(name.utf8) + Array(value.utf8)
-        }
+        let content = FastCGIRecord.encodedPairs(parameters.map { (Array($0.0.utf8), Array($0.1.utf8)) })
         return record(.params, content) + record(.params, [])
     }
 
@@ -89,15 +69,7 @@ struct RawFastCGIClient {
 
     /// The STDOUT content of a response, joined from its records.
     static func stdout(of bytes: [UInt8]) -> String {
-        var output: [UInt8] = []
-        var offset = 0
-        while offset + 8 <= bytes.count {
-            let length = Int(bytes[offset + 4]) << 8 | Int(bytes[offset + 5])
-            let padding = Int(bytes[offset + 6])
-            let end = min(bytes.count, offset + 8 + length)
-            if bytes[offset + 1] == RecordType.stdout.rawValue { output += bytes[(offset + 8)..<end] }
-            offset += 8 + length + padding
-        }
-        return String(decoding: output, as: UTF8.self)
+        let output = FastCGIRecord.decode(bytes).filter { $0.header.type == FastCGIRecord.RecordType.stdout.rawValue }
+        return String(decoding: output.flatMap(\.content), as: UTF8.self)
     }
 }

@@ -6,24 +6,18 @@ import Testing
 struct FastCGIInputValidatorTests {
     private static func record(
         _ type: UInt8, _ content: [UInt8], id: UInt16 = 1, version: UInt8 = 1, padding: UInt8 = 0
-    )
-        -> [UInt8]
-    {
-        [
-            version, type, UInt8(id >> 8), UInt8(id & 0xFF), UInt8(content.count >> 8), UInt8(content.count & 0xFF),
-            padding, 0,
-        ]
-            + content + [UInt8](repeating: 0, count: Int(padding))
+    ) -> [UInt8] {
+        FastCGIRecord.Header(
+            version: version, type: type, requestID: id, contentLength: content.count, paddingLength: Int(padding)
+        ).bytes + content + [UInt8](repeating: 0, count: Int(padding))
     }
 
     private static func length(_ value: Int) -> [UInt8] {
-        value < 128
-            ? [UInt8(value)]
-            : [UInt8(value >> 24) | 0x80, UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
+        FastCGIRecord.encodedLength(value)
     }
 
     private static func pair(_ name: [UInt8], _ value: [UInt8]) -> [UInt8] {
-        length(name.count) + length(value.count) + name + value
+        FastCGIRecord.encodedPairs([(name, value)])
     }
 
     private static let begin = record(1, [0, 1, 0, 0, 0, 0, 0, 0])

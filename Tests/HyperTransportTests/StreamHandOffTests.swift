@@ -53,19 +53,9 @@ struct StreamHandOffTests {
     }
 
     private func records(in bytes: [UInt8]) -> [Record] {
-        var records: [Record] = []
-        var offset = 0
-        while offset + 8 <= bytes.count {
-            let length = Int(bytes[offset + 4]) << 8 | Int(bytes[offset + 5])
-            let padding = Int(bytes[offset + 6])
-            guard offset + 8 + length + padding <= bytes.count else { break }
-            records.append(
-                Record(
-                    type: bytes[offset + 1], requestID: UInt16(bytes[offset + 2]) << 8 | UInt16(bytes[offset + 3]),
-                    content: Array(bytes[(offset + 8)..<(offset + 8 + length)])))
-            offset += 8 + length + padding
+        FastCGIRecord.decode(bytes).map {
+            Record(type: $0.header.type, requestID: $0.header.requestID, content: $0.content)
         }
-        return records
     }
 
     private func stdout(_ records: [Record]) -> [UInt8] {

@@ -59,14 +59,6 @@ struct FastCGIInputValidator: Equatable {
     /// Most name–value pairs in one `FCGI_GET_VALUES` record (there are three variables to ask).
     static let maximumValuesRequested = 3
 
-    private enum RecordType: UInt8 {
-        case beginRequest = 1
-        case abortRequest = 2
-        case params = 4
-        case stdin = 5
-        case getValues = 9
-    }
-
     /// Where a name–value pair stream stands: reading a length (the value so far and how many of
     /// its bytes are left), or skipping the name and value bytes of the pair just decoded.
     private struct PairDecoder: Equatable {
@@ -158,14 +150,12 @@ struct FastCGIInputValidator: Equatable {
     }
 
     private mutating func beginRecord() throws(Violation) {
-        let version = UInt8(truncatingIfNeeded: header >> 56)
-        defer { (header, headerLength) = (0, 0) }
-        guard version == 1 else { throw .unsupportedVersion(version) }
-        type = UInt8(truncatingIfNeeded: header >> 48)
-        requestID = UInt16(truncatingIfNeeded: header >> 32)
-        contentLeft = Int(UInt16(truncatingIfNeeded: header >> 16))
-        paddingLeft = Int(UInt8(truncatingIfNeeded: header >> 8))
-        switch RecordType(rawValue: type) {
+        let record = FastCGIRecord.Header(packed: header)
+        (header, headerLength) = (0, 0)
+        guard record.version == FastCGIRecord.version else { throw .unsupportedVersion(record.version) }
+        (type, requestID) = (record.type, record.requestID)
+        (contentLeft, paddingLeft) = (record.contentLength, record.paddingLength)
+        switch FastCGIRecord.RecordType(rawValue: type) {
         case .beginRequest:
             guard contentLeft == 8 else { throw .beginRequestLength(contentLeft) }
             if currentRequestID == nil { currentRequestID = requestID }
@@ -183,8 +173,9 @@ struct FastCGIInputValidator: Equatable {
     /// Takes the content bytes of the current record from `bytes[index...]`; returns how many.
     private mutating func consumeContent(_ bytes: UnsafeRawBufferPointer, from index: Int) throws(Violation) -> Int {
         let available = min(contentLeft, bytes.count - index)
-        let isParameters = type == RecordType.params.rawValue && requestID == currentRequestID && requestID != 0
-        let isValuesRequest = type == RecordType.getValues.rawValue && requestID == 0
+        let isParameters =
+            type == FastCGIRecord.RecordType.params.rawValue && requestID == currentRequestID && requestID != 0
+        let isValuesRequest = type == FastCGIRecord.RecordType.getValues.rawValue && requestID == 0
         guard isParameters || isValuesRequest else { return available }
         var taken = 0
         while taken < available {
