@@ -77,7 +77,7 @@ public struct PostgresEventLog: Sendable {
     public func append(_ payload: [UInt8], to topic: String) async throws -> Int64 {
         try Self.check(topic)
         let logger = logger
-        return try await unavailableOnFailure("append to \(topic)") {
+        return try await unavailableOnFailure("append to \(topic)", logsFailure: true) {
             try await client.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.appendLockKey))", logger: logger)
                 let rows = try await connection.query(
@@ -100,6 +100,24 @@ public struct PostgresEventLog: Sendable {
         try await unavailableOnFailure("read \(topic)") {
             try await client.withConnection { connection in
                 try await Self.events(in: topic, after: id, limit: limit, on: connection, logger: logger)
+            }
+        }
+    }
+
+    /// The newest `limit` events of `topic`, oldest first, and the position they were read at:
+    /// every event committed before the call has an id up to it, every later one a greater id.
+    public func recent(_ limit: Int, in topic: String) async throws -> (events: [StoredEvent], position: Int64) {
+        try await unavailableOnFailure("read \(topic)") {
+            try await client.withConnection { connection in
+                let position = try await Self.horizon(on: connection, logger: logger).latest
+                let rows = try await connection.query(
+                    """
+                    SELECT id, topic, payload FROM (
+                        SELECT id, topic, payload FROM hyper_events
+                        WHERE topic = \(topic) AND id <= \(position) ORDER BY id DESC LIMIT \(limit)) AS newest
+                    ORDER BY id
+                    """, logger: logger)
+                return (try await Self.collect(rows), position)
             }
         }
     }
@@ -181,10 +199,10 @@ public struct PostgresEventLog: Sendable {
         if topic.utf8.contains(0) { throw PostgresTopicError(topic: topic, reason: .containsNUL) }
     }
 
-    /// Runs `body` within `timeout`; any failure but a bad topic becomes `EventLogUnavailableError`,
-    /// logged once here.
+    /// Runs `body` within `timeout`; any failure becomes `EventLogUnavailableError`, which is
+    /// logged here when `logsFailure` (reads retried by their callers are not).
     private func unavailableOnFailure<Result: Sendable>(
-        _ operation: String, _ body: @escaping @Sendable () async throws -> Result
+        _ operation: String, logsFailure: Bool = false, _ body: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
         do {
             return try await withThrowingTaskGroup(of: Result?.self) { group in
@@ -199,14 +217,13 @@ public struct PostgresEventLog: Sendable {
                 }
                 return result
             }
-        } catch let error as EventLogUnavailableError {
-            logger.error("\(error)")
-            throw error
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            let unavailable = EventLogUnavailableError(operation: operation, cause: String(reflecting: error))
-            logger.error("\(unavailable)")
+            let unavailable =
+                error as? EventLogUnavailableError
+                ?? EventLogUnavailableError(operation: operation, cause: String(reflecting: error))
+            if logsFailure { logger.error("\(unavailable)") }
             throw unavailable
         }
     }
