@@ -45,6 +45,13 @@ struct HyperDemo: ParsableCommand {
     @Option(help: "Path of the status page (JSON; Prometheus with ?prometheus); an empty value serves none.")
     var statusPath: String = "/_hyper/status"
 
+    @Option(
+        help: """
+            Share live topics with other instances through PostgreSQL at this URL, such as \
+            postgres://hyper@/hyper?host=/run/postgresql (default: $HYPER_POSTGRES_URL; without either, in memory).
+            """)
+    var postgres: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -75,6 +82,15 @@ struct HyperDemo: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "hyper-demo")
+        var postgresServices: DemoServices.PostgresServices?
+        if let url = postgres ?? ProcessInfo.processInfo.environment["HYPER_POSTGRES_URL"], !url.isEmpty {
+            do {
+                postgresServices = try DemoServices.sharePostgres(at: url, logger: logger)
+            } catch {
+                logger.critical("\(error)")
+                throw ExitCode(3)
+            }
+        }
         let listeningSocket: ListeningSocket
         do {
             listeningSocket = try openSocket()
@@ -92,6 +108,7 @@ struct HyperDemo: ParsableCommand {
         let app = Application(router: try DemoRoutes.router(), configuration: configuration, logger: logger)
         DemoServices.shared.attach(app)
         app.run(on: listeningSocket)
+        postgresServices?.shutDown(logger: logger)
     }
 
     private func openSocket() throws -> ListeningSocket {

@@ -22,6 +22,8 @@ public final class PostgresEventListener: Sendable {
     private let cursor: Atomic<Int64>
     private let connected = Atomic<Bool>(false)
     private let connections = Atomic<Int>(0)
+    /// When the connection was lost, while it is.
+    private let outage = Mutex<ContinuousClock.Instant?>(nil)
 
     /// A listener that delivers the events with ids above `id`.
     public init(
@@ -49,14 +51,16 @@ public final class PostgresEventListener: Sendable {
 
     /// Listens and delivers until the task is cancelled, reconnecting after every loss.
     public func run() async {
-        var lostSince: ContinuousClock.Instant?
         while !Task.isCancelled {
             do {
-                try await listenOnce(wasLostSince: lostSince)
+                try await listenOnce()
             } catch {
                 guard !Task.isCancelled else { break }
-                if lostSince == nil {
-                    lostSince = .now
+                let isNew = outage.withLock { since in
+                    defer { since = since ?? .now }
+                    return since == nil
+                }
+                if isNew {
                     logger.warning(
                         "HyperPostgres: the listening connection failed; reconnecting",
                         metadata: ["error": "\(String(reflecting: error))", "after-id": "\(lastDeliveredID)"])
@@ -67,14 +71,16 @@ public final class PostgresEventListener: Sendable {
         }
     }
 
-    private func listenOnce(wasLostSince lostSince: ContinuousClock.Instant?) async throws {
+    private func listenOnce() async throws {
         let id = connections.add(1, ordering: .relaxed).newValue
         let connection = try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
         let outcome: Result<Void, any Error>
         do {
             try await connection.listen(on: PostgresEventLog.channel) { notifications in
                 connected.store(true, ordering: .relaxed)
-                if let lostSince {
+                if let lostSince = outage.withLock({ since in
+                    defer { since = nil }; return since
+                }) {
                     logger.notice(
                         "HyperPostgres: listening again; catching up",
                         metadata: ["after-id": "\(lastDeliveredID)", "down-for": "\(ContinuousClock.now - lostSince)"])

@@ -77,7 +77,7 @@ public struct PostgresEventLog: Sendable {
     public func append(_ payload: [UInt8], to topic: String) async throws -> Int64 {
         try Self.check(topic)
         let logger = logger
-        return try await unavailableOnFailure("append to \(topic)", logsFailure: true) {
+        return try await unavailableOnFailure("append to \(topic)") {
             try await client.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Self.appendLockKey))", logger: logger)
                 let rows = try await connection.query(
@@ -89,7 +89,9 @@ public struct PostgresEventLog: Sendable {
                     """, logger: logger)
                 var id: Int64?
                 for try await (row, _) in rows.decode((Int64, String).self) { id = row }
-                guard let id else { throw EventLogUnavailableError(operation: "append to \(topic)", cause: "no id returned") }
+                guard let id else {
+                    throw EventLogUnavailableError(operation: "append to \(topic)", cause: "no id returned")
+                }
                 return id
             }
         }
@@ -199,10 +201,10 @@ public struct PostgresEventLog: Sendable {
         if topic.utf8.contains(0) { throw PostgresTopicError(topic: topic, reason: .containsNUL) }
     }
 
-    /// Runs `body` within `timeout`; any failure becomes `EventLogUnavailableError`, which is
-    /// logged here when `logsFailure` (reads retried by their callers are not).
+    /// Runs `body` within `timeout`; any failure becomes `EventLogUnavailableError`. (A route that
+    /// lets it through answers 503 and the app logs it; readers that retry log nothing.)
     private func unavailableOnFailure<Result: Sendable>(
-        _ operation: String, logsFailure: Bool = false, _ body: @escaping @Sendable () async throws -> Result
+        _ operation: String, _ body: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
         do {
             return try await withThrowingTaskGroup(of: Result?.self) { group in
@@ -223,7 +225,6 @@ public struct PostgresEventLog: Sendable {
             let unavailable =
                 error as? EventLogUnavailableError
                 ?? EventLogUnavailableError(operation: operation, cause: String(reflecting: error))
-            if logsFailure { logger.error("\(unavailable)") }
             throw unavailable
         }
     }

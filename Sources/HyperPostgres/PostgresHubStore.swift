@@ -56,10 +56,12 @@ public final class PostgresHubStore: Service, Sendable {
     ) async throws -> PostgresHubStore {
         do {
             var connection = try url.connectionConfiguration()
+            connection.options.additionalStartupParameters = [("application_name", listenerApplicationName)]
             let (seconds, attoseconds) = connectTimeout.components
             connection.options.connectTimeout = .milliseconds(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
             var pool = try url.clientConfiguration()
             pool.options.connectTimeout = connectTimeout
+            pool.options.additionalStartupParameters = [("application_name", applicationName)]
             let checked = try await PostgresConnection.connect(configuration: connection, id: 0, logger: logger)
             let horizon: EventLogHorizon
             do {
@@ -77,6 +79,11 @@ public final class PostgresHubStore: Service, Sendable {
             throw PostgresUnreachableError(url: url.description, cause: String(reflecting: error))
         }
     }
+
+    /// The `application_name` of the pool's connections and of the listening one, as
+    /// `pg_stat_activity` shows them.
+    public static let applicationName = "hyper"
+    public static let listenerApplicationName = "hyper-listener"
 
     /// A hub backend whose topics are stored under `name` (such as `chat`); one per name.
     public func backend<Topic: LosslessStringConvertible & Hashable & Sendable, Message: Codable & Sendable>(

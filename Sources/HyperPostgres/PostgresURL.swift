@@ -143,7 +143,9 @@ public struct PostgresURLError: Error, Equatable, CustomStringConvertible {
         guard var components = URLComponents(string: url) else { return url }
         if components.password != nil { components.password = "***" }
         if let items = components.queryItems, items.contains(where: { $0.name == "password" }) {
-            components.queryItems = items.map { $0.name == "password" ? URLQueryItem(name: "password", value: "***") : $0 }
+            components.queryItems = items.map {
+                $0.name == "password" ? URLQueryItem(name: "password", value: "***") : $0
+            }
         }
         return components.string ?? url
     }

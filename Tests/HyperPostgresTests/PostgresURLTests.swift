@@ -46,7 +46,10 @@ struct PostgresURLTests {
             ("mysql://hyper@localhost/hyper", "not a postgres:// or postgresql:// URL"),
             ("postgres://hyper@localhost:99999/hyper", "port 99999 is not a number from 1 to 65535"),
             ("postgres://hyper@/hyper", "no host: name one, or a socket folder as ?host=/run/postgresql"),
-            ("postgres://hyper@localhost/hyper?sslmode=verify-full", "sslmode verify-full is not disable, prefer or require"),
+            (
+                "postgres://hyper@localhost/hyper?sslmode=verify-full",
+                "sslmode verify-full is not disable, prefer or require"
+            ),
             ("postgres://hyper@localhost/hyper?hots=/tmp", "unknown parameter hots"),
         ])
     func refused(url: String, reason: String) {

@@ -7,9 +7,12 @@ final class PrivateNginx {
     let process: ChildProcess
     let prefix: String
 
-    /// nginx with the test config of `nginx/private.conf.template`.
-    convenience init(scratch: ScratchDirectory, port: Int, socket: String, keepalive: Int = 32) throws {
-        let prefix = scratch.file("nginx")
+    /// nginx with the test config of `nginx/private.conf.template`, in the folder `name` of the
+    /// scratch directory; `socket` may list several, comma-separated (one upstream server each).
+    convenience init(scratch: ScratchDirectory, name: String = "nginx", port: Int, socket: String, keepalive: Int = 32)
+        throws
+    {
+        let prefix = scratch.file(name)
         let render = Process()
         render.executableURL = URL(fileURLWithPath: ProjectPaths.root + "/scripts/private-nginx")
         render.arguments = [prefix, String(port), socket, String(keepalive)]

@@ -35,40 +35,53 @@ final class PrivatePostgres {
     /// Runs `sql` through psql; returns what it printed (unaligned, tuples only).
     @discardableResult
     func psql(_ sql: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = [
+        let arguments = [
             "--host=\(folder)", "--username=hyper", "--dbname=hyper", "--no-psqlrc", "--tuples-only", "--no-align",
             "--set=ON_ERROR_STOP=1", "--command=\(sql)",
         ]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let failure = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestSupportError("psql \(sql): \(failure)") }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let (status, output, errors) = try Self.run("/usr/bin/psql", arguments, folder + "-psql")
+        guard status == 0 else { throw TestSupportError("psql \(sql): \(errors)") }
+        return output
     }
 
+    /// Runs `scripts/private-postgres command folder`; returns what it printed.
     private static func script(_ command: String, _ folder: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ProjectPaths.root + "/scripts/private-postgres")
-        process.arguments = [command, folder]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let failure = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestSupportError("scripts/private-postgres \(command) failed: \(failure)")
+        let (status, output, errors) = try run(
+            ProjectPaths.root + "/scripts/private-postgres", [command, folder], folder + "-\(command)")
+        guard status == 0 else { throw TestSupportError("scripts/private-postgres \(command) failed: \(errors)") }
+        return output
+    }
+
+    /// Runs `executable` and waits for it; returns its exit status and what it wrote, trimmed.
+    /// Its output goes to files at `outputStem`.out and .err, never to pipes: the server the
+    /// script starts would inherit a pipe's other end and keep it open. posix_spawn and waitpid
+    /// rather than Foundation's Process, whose wait missed the exit of the script here.
+    static func run(_ executable: String, _ arguments: [String], _ outputStem: String) throws -> (Int32, String, String)
+    {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputStem + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, outputStem + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        guard spawned == 0 else { throw TestSupportError("cannot run \(executable): error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let read = { (path: String) in
+            ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let exited = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return (exited, read(outputStem + ".out"), read(outputStem + ".err"))
     }
 }
