@@ -2,12 +2,15 @@ import Foundation
 import Hyper
 
 /// `/chat/{room_id}/stream`: the seed's real-time chat. A `connected` JSON event, then each
-/// message posted to this room (and no other) as HTML.
+/// message posted to this room (and no other) as HTML with its id; resumes after
+/// `Last-Event-ID` or `?after=`, or sends `reset` when it cannot.
 struct ChatStream: EventStream {
     let room: String
+    let start: ResumePoint
 
     init(request: Request) throws {
         room = try request.parameter("room_id")
+        start = request.resumePoint
     }
 
     private struct Connected: Encodable {
@@ -16,22 +19,9 @@ struct ChatStream: EventStream {
     }
 
     func stream(to events: EventSink) async throws {
-        let messages = DemoServices.shared.chat.subscribe(to: room)
+        let messages = DemoServices.shared.chat.subscribe(to: room, from: start)
         try await events.send(
             ServerSentEvent(event: "connected", data: Connected(room: room, time: Date.now.formatted(.iso8601))))
-        for await message in messages {
-            try await events.send(
-                "message",
-                """
-                <div class="message" id="msg-\(message.id)">
-                <img src="\(message.user.avatar)" alt="\(message.user.name)">
-                <div>
-                <strong>\(message.user.name)</strong>
-                <p>\(message.text)</p>
-                <time>\(message.timestamp)</time>
-                </div>
-                </div>
-                """ as HTML)
-        }
+        try await events.relay(messages) { event in try ServerSentEvent(event: "message", data: event.html) }
     }
 }
