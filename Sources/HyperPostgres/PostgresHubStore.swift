@@ -118,6 +118,7 @@ public final class PostgresHubStore: Service, Sendable {
                 await cancelWhenGracefulShutdown { await self.retain() }
             }
         }
+        logger.info("HyperPostgres: stopped listening; connections closed")
     }
 
     /// Deletes old events now and then, and keeps `prunedThrough` up to date.

@@ -130,6 +130,22 @@ struct SharedTopicsTests {
         }
     }
 
+    @Test("SIGTERM with a stream open: the stream ends, the PostgreSQL connections close, exit status 0")
+    func gracefulStop() async throws {
+        try await PostgresCluster.with(instances: 1) { cluster in
+            let stream = try CurlStream(cluster.url(of: 0, "/chat/stop/stream"), arguments: eventStream)
+            defer { stream.stop() }
+            try await stream.wait(for: "event: connected")
+            let connections = "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'hyper%'"
+            #expect(try cluster.postgres.psql(connections) != "0")
+            let instance = cluster.instances[0]
+            instance.process.signal(SIGTERM)
+            #expect(instance.process.waitForExit(within: .seconds(20)) == 0)
+            #expect(instance.log.contains("HyperPostgres: stopped listening; connections closed"))
+            #expect(eventually(within: .seconds(5)) { (try? cluster.postgres.psql(connections)) == "0" })
+        }
+    }
+
     @Test(
         "a bad URL or an unreachable database stops hyper-demo at start with one error line",
         arguments: [
