@@ -196,6 +196,11 @@ public struct PostgresEventLog: Sendable {
         return events
     }
 
+    /// Whether the log can hold `topic`: at most `maximumTopicLength` bytes, no NUL.
+    public static func canHold(_ topic: String) -> Bool {
+        topic.utf8.count <= maximumTopicLength && !topic.utf8.contains(0)
+    }
+
     static func check(_ topic: String) throws(PostgresTopicError) {
         if topic.utf8.count > maximumTopicLength { throw PostgresTopicError(topic: topic, reason: .tooLong) }
         if topic.utf8.contains(0) { throw PostgresTopicError(topic: topic, reason: .containsNUL) }

@@ -80,6 +80,9 @@ public final class PostgresHubBackend<
             place = .init(position: now)
         case .invalid(let value):
             place = .init(position: now, pendingReset: HubReset(reason: .invalidID(value), resumeID: now))
+        case .after where !PostgresEventLog.canHold(storedTopic(topic)):
+            // Nothing is ever published to it: the cursor never reads the table.
+            place = .init(position: now)
         case .after(let id) where id.rawValue < store.prunedThrough:
             place = .init(position: now, pendingReset: HubReset(reason: .expired(id), resumeID: now))
         case .after(let id):
