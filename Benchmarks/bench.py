@@ -18,6 +18,7 @@ import tempfile
 import time
 import urllib.request
 
+import postgres
 import streams
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -171,6 +172,8 @@ def main():
     parser.add_argument("--skip-streams", action="store_true", help="leave out the stream benchmarks")
     parser.add_argument("--streams", default="1000,10000", help="stream counts to hold and fan out to")
     parser.add_argument("--hold", type=int, default=20, help="seconds the streams are held")
+    parser.add_argument("--skip-postgres", action="store_true", help="leave out the PostgreSQL hub benchmarks")
+    parser.add_argument("--postgres-subscribers", type=int, default=10000, help="fan-out subscribers over two instances")
     parser.add_argument("--output", default=os.path.join(ROOT, "Benchmarks/results/latest.json"))
     args = parser.parse_args()
 
@@ -212,6 +215,9 @@ def main():
             wait_for(f"http://127.0.0.1:{ports['hyper_keep']}/hello")
             results["streams"] = streams.run(args.sse_client, ports["hyper_keep"], hyper.pid, counts, args.hold,
                                              publishes=5, trials=200)
+        if not args.skip_postgres:
+            print("\nhubs shared through PostgreSQL: two instances against one in-memory instance", flush=True)
+            results["postgres"] = postgres.run(args.demo, args.sse_client, ROOT, subscribers=args.postgres_subscribers)
         os.makedirs(os.path.dirname(args.output), exist_ok=True)
         with open(args.output, "w") as output:
             json.dump(results, output, indent=2)

@@ -14,14 +14,17 @@ import PostgresNIO
 /// CREATE INDEX hyper_events_topic_id ON hyper_events (topic, id);
 /// CREATE INDEX hyper_events_created_at ON hyper_events (created_at);
 /// CREATE TABLE hyper_events_horizon (pruned_through bigint NOT NULL);  -- one row
+/// CREATE FUNCTION hyper_events_append(new_topic text, new_payload bytea) RETURNS bigint;
 /// ```
 ///
-/// `prepare()` creates these when missing. An append inserts the row and sends
-/// `NOTIFY hyper_events, '<id>:<topic>'` in one transaction and returns after the commit. Every
-/// append first takes one transaction-scoped advisory lock, so ids become visible in the order
-/// they were given: once id N is readable, every smaller id is committed or never will be, and a
-/// reader that remembers the last id it read misses nothing. (PostgreSQL already serialises the
-/// commits of transactions that notify, so the lock costs little more.) Retention deletes rows
+/// `prepare()` creates these when missing (and replaces the function). An append is one call of
+/// `hyper_events_append`, its own transaction: it takes a transaction-scoped advisory lock,
+/// inserts the row and sends `NOTIFY hyper_events, '<id>:<topic>'`, and returns after the commit.
+/// The lock makes ids visible in the order they were given: once id N is readable, every smaller
+/// id is committed or never will be, so a reader that remembers the last id it read misses
+/// nothing. (PostgreSQL already serialises the commits of transactions that notify, so the lock
+/// costs little more; being taken inside the function, it is never held across a round trip to
+/// the app.) Retention deletes rows
 /// older than the history window and remembers the highest id it deleted, so a resume from
 /// before it is known to have a gap.
 public struct PostgresEventLog: Sendable {
@@ -62,6 +65,19 @@ public struct PostgresEventLog: Sendable {
                 "CREATE TABLE IF NOT EXISTS hyper_events_horizon (pruned_through bigint NOT NULL)", logger: logger)
             try await connection.query(
                 """
+                CREATE OR REPLACE FUNCTION hyper_events_append(new_topic text, new_payload bytea) RETURNS bigint
+                LANGUAGE plpgsql AS $$
+                DECLARE
+                    new_id bigint;
+                BEGIN
+                    PERFORM pg_advisory_xact_lock(\(unescaped: String(Self.appendLockKey)));
+                    INSERT INTO hyper_events (topic, payload) VALUES (new_topic, new_payload) RETURNING id INTO new_id;
+                    PERFORM pg_notify('\(unescaped: Self.channel)', new_id || ':' || new_topic);
+                    RETURN new_id;
+                END $$
+                """, logger: logger)
+            try await connection.query(
+                """
                 INSERT INTO hyper_events_horizon (pruned_through)
                 SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM hyper_events_horizon)
                 """, logger: logger)
@@ -78,22 +94,16 @@ public struct PostgresEventLog: Sendable {
         try Self.check(topic)
         let logger = logger
         return try await unavailableOnFailure("append to \(topic)") {
-            try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.appendLockKey))", logger: logger)
-                let rows = try await connection.query(
-                    """
-                    WITH inserted AS (
-                        INSERT INTO hyper_events (topic, payload) VALUES (\(topic), \(ByteBuffer(bytes: payload)))
-                        RETURNING id)
-                    SELECT id, pg_notify(\(Self.channel), id || ':' || \(topic))::text FROM inserted
-                    """, logger: logger)
-                var id: Int64?
-                for try await (row, _) in rows.decode((Int64, String).self) { id = row }
-                guard let id else {
-                    throw EventLogUnavailableError(operation: "append to \(topic)", cause: "no id returned")
-                }
-                return id
+            // One statement, its own transaction: the lock is held for the server's work and the
+            // commit only, never across a round trip to this process.
+            let rows = try await client.query(
+                "SELECT hyper_events_append(\(topic), \(ByteBuffer(bytes: payload)))", logger: logger)
+            var id: Int64?
+            for try await row in rows.decode(Int64.self) { id = row }
+            guard let id else {
+                throw EventLogUnavailableError(operation: "append to \(topic)", cause: "no id returned")
             }
+            return id
         }
     }
 

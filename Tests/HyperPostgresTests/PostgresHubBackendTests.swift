@@ -33,6 +33,32 @@ struct PostgresHubBackendTests {
         }
     }
 
+    @Test("concurrent publishers on two instances: a subscriber gets every message once, ids increasing")
+    func concurrentPublishers() async throws {
+        try await withTwoStores { first, second in
+            let hubs = [first, second].map {
+                Hub(backend: $0.backend(named: "race", topics: String.self, messages: Note.self))
+            }
+            let subscription = hubs[1].subscribe(to: "r")
+            let published = try await withThrowingTaskGroup(of: [EventID].self) { group in
+                for publisher in 0..<4 {
+                    group.addTask {
+                        var ids: [EventID] = []
+                        for index in 0..<25 {
+                            ids.append(
+                                try await hubs[publisher % 2].publish(Note(text: "\(publisher)-\(index)"), to: "r"))
+                        }
+                        return ids
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            let received = try await Self.take(100, from: subscription)
+            #expect(received.map(\.id) == published.sorted())
+            #expect(Set(received.map(\.message.text)).count == 100)
+        }
+    }
+
     @Test("a subscriber resumes on another instance after an id; the page's recent() position joins up with it")
     func resumeElsewhere() async throws {
         try await withTwoStores { first, second in
