@@ -11,6 +11,6 @@ struct PostChatMessage: Route {
             throw HTTPError(.badRequest, message: "A chat message needs a user and a text.")
         }
         let id = try await DemoServices.shared.chat.post(text, by: user, to: room)
-        return Response(text: "Posted as event \(id).")
+        return Response(text: "Published as event \(id).")
     }
 }
