@@ -67,7 +67,7 @@ public final class PostgresEventListener: Sendable {
                 }
             }
             connected.store(false, ordering: .relaxed)
-            try? await Task.sleep(for: retryDelay)
+            do { try await Task.sleep(for: retryDelay) } catch { break }
         }
     }
 
@@ -91,7 +91,12 @@ public final class PostgresEventListener: Sendable {
         } catch {
             outcome = .failure(error)
         }
-        try? await connection.close()
+        do {
+            try await connection.close()
+        } catch {
+            // Usually already closed by the failure being reported; that failure is what matters.
+            logger.debug("HyperPostgres: closing the listening connection failed", metadata: ["error": "\(error)"])
+        }
         try outcome.get()
     }
 

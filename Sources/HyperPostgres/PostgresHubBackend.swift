@@ -18,8 +18,11 @@ import Synchronization
 /// subscribers here keeps its newest events in memory (`topicCapacity`); a subscriber further
 /// behind, or resuming from further back, reads the table. History is what the table still
 /// holds: resuming from an id older than the store's retention gives `reset` (`expired`), an id
-/// greater than any in the table `reset` (`unknown-id`). While the database is down, subscribers
-/// wait; they get what was published meanwhile once it is back.
+/// greater than any in the table `reset` (`unknown-id`). An id above what this instance has
+/// received may come from another instance that is ahead: such a cursor's `start` is that id
+/// until the table confirms it, or its first delivery is the `unknown-id` reset, whose `resumeID`
+/// then tells where it carries on. While the database is down, subscribers wait; they get what
+/// was published meanwhile once it is back.
 public final class PostgresHubBackend<
     Topic: LosslessStringConvertible & Hashable & Sendable, Message: Codable & Sendable
 >: HubBackend, PostgresEventReceiver {

@@ -131,11 +131,10 @@ final class PostgresHubCursor<Topic: LosslessStringConvertible & Hashable & Send
                 return
             }
             place.buffered = events
-            if stored.count < batch {
-                place.readThrough = max(horizon, events.last?.id ?? position)
-            } else if let last = stored.last, let id = EventID(rawValue: last.id) {
-                place.readThrough = id
-            }
+            // Past the last row read (even one whose payload did not decode), and when the table
+            // had no more, past the log's horizon too.
+            let lastRead = stored.last.flatMap { EventID(rawValue: $0.id) } ?? position
+            place.readThrough = stored.count < batch ? max(horizon, lastRead) : lastRead
         }
         return true
     }

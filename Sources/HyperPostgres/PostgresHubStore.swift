@@ -69,7 +69,8 @@ public final class PostgresHubStore: Service, Sendable {
                 horizon = try await PostgresEventLog.horizon(on: checked, logger: logger)
                 try await checked.close()
             } catch {
-                try? await checked.close()
+                // The failure to report is the one that brought us here, not the close's.
+                do { try await checked.close() } catch { logger.debug("HyperPostgres: close failed: \(error)") }
                 throw error
             }
             let client = PostgresClient(configuration: pool, backgroundLogger: logger)
