@@ -216,24 +216,17 @@ public struct PostgresEventLog: Sendable {
         if topic.utf8.contains(0) { throw PostgresTopicError(topic: topic, reason: .containsNUL) }
     }
 
-    /// Runs `body` within `timeout`; any failure becomes `EventLogUnavailableError`. (A route that
+    /// Runs `body` within `timeout`, a deadline that holds even if `body` does not stop on
+    /// cancellation; any failure becomes `EventLogUnavailableError`. (A route that
     /// lets it through answers 503 and the app logs it; readers that retry log nothing.)
     private func unavailableOnFailure<Result: Sendable>(
         _ operation: String, _ body: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
         do {
-            return try await withThrowingTaskGroup(of: Result?.self) { group in
-                group.addTask { try await body() }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let result = first else {
-                    throw EventLogUnavailableError(operation: operation, cause: "no answer within \(timeout)")
-                }
-                return result
+            guard let result = try await Deadline.run(within: timeout, body) else {
+                throw EventLogUnavailableError(operation: operation, cause: "no answer within \(timeout)")
             }
+            return result
         } catch is CancellationError {
             throw CancellationError()
         } catch {
