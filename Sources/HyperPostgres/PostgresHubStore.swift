@@ -16,8 +16,8 @@ import Synchronization
 /// ```
 ///
 /// `run()` runs the pool, the listener and retention until the task is cancelled or the service
-/// group shuts down gracefully. Retention deletes the events older than `history` every
-/// `history / 10` (at most every minute).
+/// group shuts down gracefully. Retention deletes the events older than `history` every tenth
+/// of `history`, and at least once a minute.
 public final class PostgresHubStore: Service, Sendable {
     /// Where the database is.
     public let url: PostgresURL

@@ -81,7 +81,7 @@ struct SharedTopicsTests {
             let before = try await cluster.post("before", to: "restart", via: 0)
             #expect(before.status == 200)
 
-            cluster.postgres.stop()
+            try await cluster.postgres.shutDown()
             let during = try await cluster.post("during", to: "restart", via: 0)
             #expect(during.status == 503)
             #expect(
@@ -89,7 +89,7 @@ struct SharedTopicsTests {
                     cluster.instances[0].log.contains("cannot publish to topic \"restart\"")
                 })
 
-            try cluster.postgres.start()
+            try await cluster.postgres.start()
             var after = try await cluster.post("after", to: "restart", via: 1)
             let deadline = ContinuousClock.now + .seconds(30)
             while after.status != 200, ContinuousClock.now < deadline {
@@ -111,9 +111,9 @@ struct SharedTopicsTests {
             defer { stream.stop() }
             try await stream.wait(for: "event: connected")
             let listeners = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hyper-listener'"
-            #expect(try cluster.postgres.psql(listeners) == "2")
+            #expect(try await cluster.postgres.psql(listeners) == "2")
 
-            try cluster.postgres.psql(
+            try await cluster.postgres.psql(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'hyper-listener'")
             var posted: [Int] = []
             for index in 0..<8 {
@@ -126,7 +126,7 @@ struct SharedTopicsTests {
                 eventually(within: .seconds(5)) {
                     cluster.instances[1].log.contains("HyperPostgres: listening again; catching up")
                 })
-            #expect(try cluster.postgres.psql(listeners) == "2")
+            #expect(try await cluster.postgres.psql(listeners) == "2")
         }
     }
 
@@ -137,12 +137,17 @@ struct SharedTopicsTests {
             defer { stream.stop() }
             try await stream.wait(for: "event: connected")
             let connections = "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'hyper%'"
-            #expect(try cluster.postgres.psql(connections) != "0")
+            #expect(try await cluster.postgres.psql(connections) != "0")
             let instance = cluster.instances[0]
             instance.process.signal(SIGTERM)
             #expect(instance.process.waitForExit(within: .seconds(20)) == 0)
             #expect(instance.log.contains("HyperPostgres: stopped listening; connections closed"))
-            #expect(eventually(within: .seconds(5)) { (try? cluster.postgres.psql(connections)) == "0" })
+            var remaining = try await cluster.postgres.psql(connections)
+            for _ in 0..<50 where remaining != "0" {
+                try await Task.sleep(for: .milliseconds(100))
+                remaining = try await cluster.postgres.psql(connections)
+            }
+            #expect(remaining == "0")
         }
     }
 

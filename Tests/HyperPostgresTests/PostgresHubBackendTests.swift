@@ -100,7 +100,12 @@ struct PostgresHubBackendTests {
             #expect(invalidReset.code == "invalid-id")
 
             // Retention runs every 50 ms here and deletes what is older than 500 ms.
-            try await Task.sleep(for: .milliseconds(1_500))
+            var pruned = try await first.log.horizon().prunedThrough
+            for _ in 0..<100 where pruned < old.rawValue {
+                try await Task.sleep(for: .milliseconds(100))
+                pruned = try await first.log.horizon().prunedThrough
+            }
+            #expect(pruned >= old.rawValue)
             _ = try await publisher.publish(Note(text: "new"), to: "r")
             let expired = other.subscribe(to: "r", from: .after(.zero))
             guard case .reset(let expiredReset) = try await Self.next(from: expired) else {
@@ -111,9 +116,9 @@ struct PostgresHubBackendTests {
         }
     }
 
-    @Test("with the database unreachable, publish throws HubUnavailableError")
+    @Test("with the database unreachable, publish throws HubUnavailableError; once it is back, publish works")
     func publishUnavailable() async throws {
-        let postgres = try TemporaryPostgres()
+        let postgres = try await TemporaryPostgres.make()
         defer { postgres.remove() }
         let store = try await PostgresHubStore.connect(
             to: try PostgresURL(postgres.url), connectTimeout: .seconds(1), logger: Logger(label: "test"))
@@ -122,8 +127,20 @@ struct PostgresHubBackendTests {
             defer { group.cancelAll() }
             let hub = Hub(backend: store.backend(named: "chat", topics: String.self, messages: Note.self))
             _ = try await hub.publish(Note(text: "up"), to: "r")
-            postgres.stop()
+            try await postgres.shutDown()
             await #expect(throws: HubUnavailableError.self) { try await hub.publish(Note(text: "down"), to: "r") }
+            // Back up, publishing works again (the pool reconnects by itself).
+            try await postgres.start()
+            var published = false
+            for _ in 0..<40 where !published {
+                do {
+                    _ = try await hub.publish(Note(text: "back"), to: "r")
+                    published = true
+                } catch {
+                    try await Task.sleep(for: .milliseconds(250))
+                }
+            }
+            #expect(published)
         }
     }
 
@@ -131,7 +148,7 @@ struct PostgresHubBackendTests {
     private func withTwoStores(
         history: Duration = .seconds(600), _ body: (PostgresHubStore, PostgresHubStore) async throws -> Void
     ) async throws {
-        let postgres = try TemporaryPostgres()
+        let postgres = try await TemporaryPostgres.make()
         defer { postgres.remove() }
         let url = try PostgresURL(postgres.url)
         let first = try await PostgresHubStore.connect(to: url, history: history, logger: Logger(label: "first"))

@@ -28,7 +28,7 @@ final class PostgresCluster {
     ) async throws -> T {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
-        let postgres = try PrivatePostgres(scratch: scratch)
+        let postgres = try await PrivatePostgres.start(in: scratch)
         defer { postgres.stop() }
         var instances: [StandaloneDemo] = []
         defer { instances.forEach { $0.stop() } }

@@ -11,14 +11,21 @@ final class PrivatePostgres {
     /// The postmaster's PID while it runs.
     private(set) var pid: Int32 = 0
 
-    init(scratch: ScratchDirectory) throws {
-        folder = scratch.file("postgres")
-        try start()
+    private init(folder: String) {
+        self.folder = folder
     }
 
-    /// Starts the server (again, after `stop()`), and waits until it accepts connections.
-    func start() throws {
-        let output = try Self.script("start", folder)
+    /// Makes the cluster in `scratch` and starts the server; waits off the cooperative pool.
+    static func start(in scratch: ScratchDirectory) async throws -> PrivatePostgres {
+        let postgres = PrivatePostgres(folder: scratch.file("postgres"))
+        try await postgres.start()
+        return postgres
+    }
+
+    /// Starts the server (again, after `shutDown()`), and waits until it accepts connections.
+    func start() async throws {
+        let folder = folder
+        let output = try await DedicatedThread.run { try Self.script("start", folder) }
         let fields = output.split(separator: " ")
         guard fields.count == 2, let pid = Int32(fields[0]) else {
             throw TestSupportError("scripts/private-postgres printed \(output)")
@@ -27,19 +34,32 @@ final class PrivatePostgres {
         url = String(fields[1])
     }
 
-    /// Stops the server (fast shutdown: sessions are ended) and waits until it has exited.
+    /// Stops the server (fast shutdown: sessions are ended) and waits off the cooperative pool
+    /// until it has exited.
+    func shutDown() async throws {
+        let folder = folder
+        _ = try await DedicatedThread.run { try Self.script("stop", folder) }
+    }
+
+    /// Stops the server, blocking: for `defer` at the end of a test.
     func stop() {
         _ = try? Self.script("stop", folder)
     }
 
-    /// Runs `sql` through psql; returns what it printed (unaligned, tuples only).
+    /// Runs `sql` through psql, off the cooperative pool; returns what it printed (unaligned,
+    /// tuples only).
     @discardableResult
-    func psql(_ sql: String) throws -> String {
+    func psql(_ sql: String) async throws -> String {
+        let folder = folder
+        return try await DedicatedThread.run { try Self.psql(sql, folder: folder) }
+    }
+
+    private static func psql(_ sql: String, folder: String) throws -> String {
         let arguments = [
             "--host=\(folder)", "--username=hyper", "--dbname=hyper", "--no-psqlrc", "--tuples-only", "--no-align",
             "--set=ON_ERROR_STOP=1", "--command=\(sql)",
         ]
-        let (status, output, errors) = try Self.run("/usr/bin/psql", arguments, folder + "-psql")
+        let (status, output, errors) = try run("/usr/bin/psql", arguments, folder + "-psql")
         guard status == 0 else { throw TestSupportError("psql \(sql): \(errors)") }
         return output
     }

@@ -9,24 +9,43 @@ final class TemporaryPostgres {
     /// `postgres://hyper@/hyper?host=…`
     private(set) var url = ""
 
-    init() throws {
-        var template = Array("/tmp/hyper-postgres-test.XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw TemporaryPostgresError("cannot create a temporary folder") }
-        folder = String(cString: made)
-        chmod(folder, 0o755)  // the postgres user must reach the cluster's folder
-        do {
-            let started = try Self.script("start", folder + "/postgres")
-            guard let url = started.split(separator: " ").last else {
-                throw TemporaryPostgresError("scripts/private-postgres printed \(started)")
-            }
-            self.url = String(url)
-        } catch {
-            remove()
-            throw error
-        }
+    private init(folder: String) {
+        self.folder = folder
     }
 
-    /// Stops the server (fast shutdown) and waits until it has exited.
+    /// Makes the folder and the cluster and starts the server, waiting off the cooperative pool
+    /// (two threads here, which other suites need meanwhile).
+    static func make() async throws -> TemporaryPostgres {
+        var template = Array("/tmp/hyper-postgres-test.XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw TemporaryPostgresError("cannot create a temporary folder") }
+        let postgres = TemporaryPostgres(folder: String(cString: made))
+        chmod(postgres.folder, 0o755)  // the postgres user must reach the cluster's folder
+        do {
+            try await postgres.start()
+        } catch {
+            postgres.remove()
+            throw error
+        }
+        return postgres
+    }
+
+    /// Starts the server (again, after `shutDown()`).
+    func start() async throws {
+        let cluster = folder + "/postgres"
+        let started = try await Self.offPool { try Self.script("start", cluster) }
+        guard let url = started.split(separator: " ").last else {
+            throw TemporaryPostgresError("scripts/private-postgres printed \(started)")
+        }
+        self.url = String(url)
+    }
+
+    /// Stops the server (fast shutdown) and waits, off the cooperative pool, until it has exited.
+    func shutDown() async throws {
+        let cluster = folder + "/postgres"
+        _ = try await Self.offPool { try Self.script("stop", cluster) }
+    }
+
+    /// Stops the server, blocking: for `remove()` at the end of a test.
     func stop() {
         _ = try? Self.script("stop", folder + "/postgres")
     }
@@ -35,6 +54,13 @@ final class TemporaryPostgres {
     func remove() {
         stop()
         try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    /// Runs blocking work on a thread of its own.
+    private static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
     }
 
     private static let root: String = {
