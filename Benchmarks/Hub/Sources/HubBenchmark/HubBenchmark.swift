@@ -23,6 +23,7 @@ struct Message: Sendable {
 struct HubBenchmark {
     static func main() async throws {
         var results: [String: Any] = [:]
+        results["memory"] = try await memory()  // first, before other measurements leave freed pages behind
         results["publish"] = await publishCost()
         results["resume"] = try await resume()
         var fanOuts: [[String: Any]] = []
@@ -30,7 +31,6 @@ struct HubBenchmark {
             fanOuts.append(try await fanOut(subscribers: subscribers, messages: messages))
         }
         results["fan_out"] = fanOuts
-        results["memory"] = try await memory()
         let json = try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
         if CommandLine.arguments.count > 1 {
             try json.write(to: URL(fileURLWithPath: CommandLine.arguments[1]))
