@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 import Testing
 
@@ -93,5 +94,40 @@ struct HubStreamTests {
             outputs
                 == Array(repeating: ["event: note\ndata: n1\n\nevent: count\nid: 5\ndata: {\"value\":1}\n\n"], count: 3)
         )
+    }
+
+    @Test("a resume point that is no id is logged at debug level with the value, escaped")
+    func invalidIDIsLogged() {
+        let lines = RecordingHandler.Lines()
+        let hub = Hub<String, String>(logger: Logger(label: "test") { _ in RecordingHandler(lines: lines) })
+        _ = hub.subscribe(to: "room", from: ResumePoint("7\r\nevent: x"))
+        _ = hub.subscribe(to: "room", from: .after(.zero))
+        #expect(
+            lines.value.withLock { $0 } == [
+                #"debug Hyper: resume point is not an event id; the subscription starts with reset topic=room value="7\r\nevent: x""#
+            ])
+    }
+}
+
+/// Keeps every line logged: level, message and metadata.
+private struct RecordingHandler: LogHandler {
+    final class Lines: Sendable {
+        let value = Mutex<[String]>([])
+    }
+
+    let lines: Lines
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        lines.value.withLock {
+            $0.append((["\(event.level)", event.message.description] + fields).joined(separator: " "))
+        }
     }
 }
