@@ -19,6 +19,7 @@ import time
 import urllib.request
 
 import postgres
+import replay
 import streams
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -170,6 +171,9 @@ def main():
     parser.add_argument("--render", default=os.path.join(ROOT, "Benchmarks/Render/.build/release"))
     parser.add_argument("--skip-pages", action="store_true", help="leave out the page benchmark")
     parser.add_argument("--skip-streams", action="store_true", help="leave out the stream benchmarks")
+    parser.add_argument("--skip-render", action="store_true", help="leave out the render benchmark")
+    parser.add_argument("--skip-replay", action="store_true", help="leave out the hub and resume benchmarks")
+    parser.add_argument("--hub", default=os.path.join(ROOT, "Benchmarks/Hub/.build/release/HubBenchmark"))
     parser.add_argument("--streams", default="1000,10000", help="stream counts to hold and fan out to")
     parser.add_argument("--hold", type=int, default=20, help="seconds the streams are held")
     parser.add_argument("--skip-postgres", action="store_true", help="leave out the PostgreSQL hub benchmarks")
@@ -198,7 +202,16 @@ def main():
         nginx = processes.start(["nginx", "-p", prefix, "-c", os.path.join(prefix, "nginx.conf"),
                          "-e", os.path.join(prefix, "nginx-error.log")], log)
         results = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cores": os.cpu_count()}
-        results["render"] = render_benchmark(args.render, prefix)
+        if not args.skip_render:
+            results["render"] = render_benchmark(args.render, prefix)
+        if not args.skip_replay:
+            print("\nhub: in process", flush=True)
+            subprocess.run([args.hub, os.path.join(prefix, "hub.json")], check=True)
+            with open(os.path.join(prefix, "hub.json")) as hub:
+                results["hub"] = json.load(hub)
+            print("\nresume: hyper-demo's chat through nginx", flush=True)
+            wait_for(f"http://127.0.0.1:{ports['hyper_keep']}/hello")
+            results["replay"] = replay.run(ports["hyper_keep"])
         if not args.skip_pages:
             print(f"\npages: wrk -t{args.threads} -c{args.connections} -d{args.duration}s through one nginx", flush=True)
             results["pages"] = page_benchmark(ports, args)

@@ -13,6 +13,10 @@ import Synchronization
 /// waits only when it has read everything. Publishing appends to history and hands the message to
 /// the waiting subscribers; it never waits for any of them. A subscriber that falls behind by more
 /// than history holds gets `reset` (`.fellBehind`).
+///
+/// Age is enforced when a topic is used (published to, subscribed to, read); a topic, once used,
+/// keeps its small record (its horizon) for the life of the backend, so an app with very many
+/// short-lived topics holds a few hundred bytes for each, plus whatever history is still in it.
 public final class InMemoryHubBackend<Topic: Hashable & Sendable, Message: Sendable>: HubBackend {
     public let history: HubHistory
 

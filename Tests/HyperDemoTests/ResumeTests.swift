@@ -39,7 +39,7 @@ struct ResumeTests {
             #expect(messages(in: stream).map(\.id) == [ids[1], three, four])
             #expect(messages(in: stream).map(\.text) == ["two", "three", "four"])
             #expect(!stream.text.contains("event: reset"))
-            #expect(stream.events()[1].text == "id: \(ids[0])\n\n", "the position comes right after connected")
+            #expect(stream.events()[2].text == "id: \(ids[0])\n\n", "the position comes after connected and retry")
         }
     }
 

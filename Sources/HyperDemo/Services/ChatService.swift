@@ -1,6 +1,7 @@
 import Foundation
 import Hyper
 import Logging
+import Synchronization
 
 /// Who wrote a chat message.
 struct ChatUser: Sendable, Codable {
@@ -22,9 +23,33 @@ final class ChatService: Sendable {
     static let recentCount = 50
 
     let hub: Hub<String, ChatMessage>
+    /// Tells a room's open streams to end (`cutStreams`); keeps no history.
+    private let cuts = Hub<String, Int>(history: HubHistory(maximumCount: 0))
+    /// Stream connections to refuse, by room.
+    private let refusals = Mutex<[String: Int]>([:])
 
     init(hub: Hub<String, ChatMessage>) {
         self.hub = hub
+    }
+
+    /// Ends every open stream of `room` and has the next `count` connections to it refused.
+    func cutStreams(of room: String, refusingNext count: Int) async throws {
+        refusals.withLock { $0[room] = count }
+        try await cuts.publish(count, to: room)
+    }
+
+    /// A signal for the streams of `room` to end; subscribe before streaming.
+    func cutSignal(of room: String) -> Hub<String, Int>.Subscription {
+        cuts.subscribe(to: room)
+    }
+
+    /// Whether a connection to `room` must be refused now (counts it).
+    func refusesConnection(to room: String) -> Bool {
+        refusals.withLock { refusals in
+            guard let left = refusals[room], left > 0 else { return false }
+            refusals[room] = left - 1
+            return true
+        }
     }
 
     /// The messages of `room` from `start` on.
