@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Hyper", targets: ["Hyper"]),
+        .library(name: "HyperPostgres", targets: ["HyperPostgres"]),
         .executable(name: "hyper-demo", targets: ["HyperDemo"]),
         .plugin(name: "RouteTablePlugin", targets: ["RouteTablePlugin"]),
     ],
@@ -13,6 +14,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
     ],
     targets: [
         // libfcgi from Debian's libfcgi-dev: the C FastCGI library we build on.
@@ -42,6 +46,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Live topics shared by several instances through PostgreSQL: its own module, so apps without a
+        // database do not build postgres-nio.
+        .target(
+            name: "HyperPostgres",
+            dependencies: [
+                "Hyper",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // File-based routing: the generator turns an app's Routes/ folder tree into its route table,
         // run by the build-tool plugin on each target that adopts it. No package dependencies.
         .executableTarget(name: "RouteTableGenerator"),
@@ -51,6 +67,7 @@ let package = Package(
             name: "HyperDemo",
             dependencies: [
                 "Hyper",
+                "HyperPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -58,6 +75,7 @@ let package = Package(
         ),
         .testTarget(name: "HyperTransportTests", dependencies: ["HyperTransport"]),
         .testTarget(name: "HyperTests", dependencies: ["Hyper"]),
+        .testTarget(name: "HyperPostgresTests", dependencies: ["HyperPostgres", "Hyper"]),
         .testTarget(
             name: "HyperDemoTests", dependencies: ["HyperDemo", "Hyper", "HyperTransport"], exclude: ["Fixtures"]),
         // Also builds the fixture packages under Tests/Fixtures/ (not a target) with `swift build`.

@@ -54,6 +54,13 @@ struct HyperDemo: ParsableCommand {
     @Option(help: "Path of the status page (JSON; Prometheus with ?prometheus); an empty value serves none.")
     var statusPath: String = "/_hyper/status"
 
+    @Option(
+        help: """
+            Share live topics with other instances through PostgreSQL at this URL, such as \
+            postgres://hyper@/hyper?host=/run/postgresql (default: $HYPER_POSTGRES_URL; without either, in memory).
+            """)
+    var postgres: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -86,6 +93,15 @@ struct HyperDemo: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "hyper-demo")
+        var postgresServices: DemoServices.PostgresServices?
+        if let url = postgres ?? ProcessInfo.processInfo.environment["HYPER_POSTGRES_URL"], !url.isEmpty {
+            do {
+                postgresServices = try DemoServices.sharePostgres(at: url, logger: logger)
+            } catch {
+                logger.critical("\(error)")
+                throw ExitCode(3)
+            }
+        }
         let listeningSocket: ListeningSocket
         do {
             listeningSocket = try openSocket()
@@ -109,8 +125,10 @@ struct HyperDemo: ParsableCommand {
             try app.run(on: listeningSocket)
         } catch {
             logger.critical("\(error)")
+            postgresServices?.shutDown(logger: logger)
             throw ExitCode(1)
         }
+        postgresServices?.shutDown(logger: logger)
     }
 
     private func openSocket() throws -> ListeningSocket {

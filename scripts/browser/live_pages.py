@@ -11,6 +11,7 @@ import json
 import signal
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -51,6 +52,11 @@ class Demo:
     def counts(self):
         with urllib.request.urlopen(self.base_url + "/debug/counts", timeout=TIMEOUT) as response:
             return json.load(response)
+
+    def post(self, path, fields=None):
+        data = urllib.parse.urlencode(fields or {}).encode()
+        with urllib.request.urlopen(self.base_url + path, data=data, timeout=TIMEOUT) as response:
+            check(response.status == 200, f"POST {path} answered {response.status}")
 
     def wait_for_subscriptions(self, expected):
         wait_for(
@@ -160,6 +166,39 @@ def check_chat(driver, demo):
         check(not elements, f"markup in a message became elements in window {number}")
 
 
+def check_chat_reconnect(driver, demo):
+    """While messages are posted, the server cuts the room's stream twice: once EventSource
+    reconnects by itself (Last-Event-ID), once its reconnections get 503 until it gives up and htmx
+    opens a new one (on the page's after= link). Every message must show exactly once, in order."""
+    room = "reconnect-test"
+    sent = []
+
+    def send(count):
+        for _ in range(count):
+            text = f"message {len(sent) + 1}"
+            demo.post(f"/chat/{room}/messages", {"user": "Bot", "text": text})
+            sent.append(text)
+            time.sleep(0.02)
+
+    send(3)  # before the page: rendered by it, not sent again by its stream
+    open_page(driver, f"{demo.base_url}/chat/{room}")
+    driver.execute_script(
+        "window.streamOpens = 0; document.addEventListener('htmx:sseOpen', () => window.streamOpens++)")
+    demo.wait_for_subscriptions(1)
+    opens = lambda: driver.execute_script("return window.streamOpens")
+    for refusals in (0, 2):
+        send(8)
+        before = opens()
+        demo.post(f"/debug/chat/{room}/cut?refuse={refusals}")
+        send(8)  # while the stream is down
+        wait_for(f"the stream to reconnect after a cut refusing {refusals}", lambda: opens() > before)
+    send(3)
+    wait_for(f"all {len(sent)} messages", lambda: len(texts(driver, "#messages .message p")) >= len(sent))
+    time.sleep(SETTLE)
+    shown = texts(driver, "#messages .message p")
+    check(shown == sent, f"the page shows {shown}, not {sent}")
+
+
 def check_status(driver, demo):
     open_page(driver, demo.base_url + "/status/42")
     initial = texts(driver, "[id='status']")
@@ -172,8 +211,19 @@ def check_status(driver, demo):
         wait_for(f"the status to become {status}", lambda: texts(driver, "[id='status']") == [f"Status: {status}"])
 
 
-def severe_console_entries(driver):
-    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+def severe_console_entries(driver, expected=lambda message: False):
+    return [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if entry["level"] == "SEVERE" and not expected(entry["message"])
+    ]
+
+
+def refused_reconnection(message):
+    """A console line about a stream connection the chat-reconnect check cut or refused on
+    purpose: the browser's own about the 503, or htmx logging the EventSource's error event."""
+    refused = "/chat/reconnect-test/stream" in message and "503" in message
+    return refused or ("/static/htmx/htmx-2.min.js" in message and message.endswith('"[object Event]"'))
 
 
 def main(base_url, artifacts):
@@ -188,6 +238,7 @@ def main(base_url, artifacts):
             ("live-feed", check_live_feed),
             ("dashboard-live", check_dashboard),
             ("chat", check_chat),
+            ("chat-reconnect", check_chat_reconnect),
             ("status", check_status),
         ]:
             started = time.monotonic()
@@ -196,11 +247,15 @@ def main(base_url, artifacts):
                 check_page(driver, demo)
             except (Failure, WebDriverException) as failure:
                 failures.append(f"{name}: {failure}")
+            expected = refused_reconnection if name == "chat-reconnect" else (lambda message: False)
             windows = [handle for handle in driver.window_handles if handle != home]
             for number, window in enumerate(windows, start=1):
                 driver.switch_to.window(window)
                 driver.save_screenshot(str(artifacts / (name + (f"-{number}" if number > 1 else "") + ".png")))
-                failures += [f"{name}: console: {message}" for message in severe_console_entries(driver)]
+                failures += [
+                    f"{name}: console: {message}"
+                    for message in severe_console_entries(driver, expected)
+                ]
                 driver.close()
             driver.switch_to.window(home)
             try:
