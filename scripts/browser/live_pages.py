@@ -206,6 +206,9 @@ def check_chat_reset(driver, demo):
     newest messages and a new stream link, which then carries on live."""
     room = "reset-test"
     open_page(driver, f"{demo.base_url}/chat/{room}")
+    driver.execute_script(
+        "window.resets = 0;"
+        "document.addEventListener('htmx:sseMessage', event => { if (event.detail.type === 'reset') window.resets++ })")
     demo.wait_for_subscriptions(1)
     demo.post(f"/debug/chat/{room}/cut?refuse=4")
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as posters:
@@ -214,6 +217,8 @@ def check_chat_reset(driver, demo):
     wait_for("the room re-rendered after reset", lambda: len(texts(driver, "#messages .message p")) == 50, timeout=30)
     shown = texts(driver, "#messages .message p")
     check(len(set(shown)) == 50, f"the re-rendered room repeats messages: {shown}")
+    resets = driver.execute_script("return window.resets")
+    check(resets == 1, f"the page received {resets} reset events, not 1")
     demo.wait_for_subscriptions(1)
     demo.post(f"/chat/{room}/messages", {"user": "Bot", "text": "after the reset"})
     wait_for("a live message after the reset", lambda: texts(driver, "#messages .message p")[-1:] == ["after the reset"])
