@@ -11,6 +11,7 @@ import urllib.parse
 import urllib.request
 
 MESSAGE_ID = re.compile(rb"event: message\nid: (\d+)\n")
+RESET_ID = re.compile(rb"event: reset\nid: (\d+)\n")
 
 
 def percentile(values, fraction):
@@ -46,6 +47,10 @@ async def read_stream(port, room, last_id, until_id, ids):
             events = buffer.split(b"\n\n")
             buffer = events.pop()
             for event in events:
+                reset = RESET_ID.search(event + b"\n")
+                if reset:
+                    ids.append(("reset", int(reset.group(1))))
+                    continue
                 match = MESSAGE_ID.search(event + b"\n")
                 if match:
                     ids.append(int(match.group(1)))
@@ -117,6 +122,48 @@ def storm(port, subscribers=1000, before=20, during=50):
     return asyncio.run(storm_async(port, subscribers, before, during))
 
 
+async def fan_out_async(port, subscribers, posts, rate):
+    room = f"bench-fan-{subscribers}"
+    loop = asyncio.get_running_loop()
+    start = await loop.run_in_executor(None, post, port, room, "start")
+    sequences = [[] for _ in range(subscribers)]
+    final = loop.create_future()
+
+    async def subscriber(index):
+        ids = sequences[index]
+        await read_stream(port, room, start, None, ids)  # until the cut ends it
+        target = await final
+        last = next((entry[1] if isinstance(entry, tuple) else entry for entry in reversed(ids)), start)
+        if last != target:
+            await read_stream(port, room, last, target, ids)
+
+    tasks = [asyncio.create_task(subscriber(index)) for index in range(subscribers)]
+    await asyncio.sleep(2 + subscribers / 500)
+    began = time.perf_counter()
+    published = []
+    for number in range(posts):
+        published.append(await loop.run_in_executor(None, post, port, room, f"fan {number}"))
+        await asyncio.sleep(max(0, began + (number + 1) / rate - time.perf_counter()))
+    posted = time.perf_counter() - began
+    await loop.run_in_executor(None, cut, port, room)  # ends the streams once everything is out
+    final.set_result(published[-1])
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout=300)
+    elapsed = time.perf_counter() - began
+    exact = sum(1 for ids in sequences if ids == published)
+    reset = sum(1 for ids in sequences if any(isinstance(entry, tuple) for entry in ids))
+    delivered = sum(sum(1 for entry in ids if not isinstance(entry, tuple)) for ids in sequences)
+    return {"subscribers": subscribers, "posts": posts, "post_rate": round(posts / posted),
+            "every_message": exact, "reset": reset, "silent_gap": subscribers - exact - reset,
+            "events_per_second": round(delivered / elapsed)}
+
+
+def fan_out(port, subscribers, posts=200, rate=400):
+    """`subscribers` chat streams of one room while `posts` messages are posted at `rate` a second;
+    then the room's streams are cut and any subscriber short of the last message resumes. Each
+    must end with every message, in order, or with a reset; events delivered per second."""
+    return asyncio.run(fan_out_async(port, subscribers, posts, rate))
+
+
 def run(port):
     results = {}
     print("  resume after 1,000 missed messages ...", flush=True)
@@ -125,4 +172,9 @@ def run(port):
     print("  reconnect storm of 1,000 subscribers ...", flush=True)
     results["storm"] = storm(port)
     print(f"    {results['storm']}", flush=True)
+    results["fan_out"] = []
+    for subscribers in (500, 5000):
+        print(f"  fan-out to {subscribers} chat subscribers ...", flush=True)
+        results["fan_out"].append(fan_out(port, subscribers))
+        print(f"    {results['fan_out'][-1]}", flush=True)
     return results
