@@ -8,3 +8,9 @@ func offThePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         precondition(started, "cannot start a thread")
     }
 }
+
+/// Starts `body` on a thread of its own at once, before the caller goes on: unlike a task, it
+/// cannot be held back by a cooperative pool that other suites keep busy.
+func startThread(_ body: @escaping @Sendable () -> Void) {
+    precondition(RequestThread.start(stackSize: 1 << 20, body), "cannot start a thread")
+}

@@ -86,9 +86,14 @@ final class PrivateNginx {
     /// kept connection at the moment the stopping app closed it, and retried it on a new
     /// connection (nginx does so for a connection it took from its keepalive cache).
     var clientVisibleErrors: [Substring] {
+        // nginx retries a request on a new connection when a kept one turns out closed, whether it
+        // notices while sending the request or while waiting for the response header: neither
+        // reaches the client.
         errorLog.split(separator: "\n").filter {
             $0.contains("[error]")
                 && !$0.contains("upstream prematurely closed connection while reading response header")
+                && !$0.contains("(32: Broken pipe) while sending request to upstream")
+                && !$0.contains("(104: Connection reset by peer) while sending request to upstream")
         }
     }
 
