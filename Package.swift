@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Hyper", targets: ["Hyper"]),
+        .library(name: "HyperTesting", targets: ["HyperTesting"]),
         .executable(name: "hyper-demo", targets: ["HyperDemo"]),
         .plugin(name: "RouteTablePlugin", targets: ["RouteTablePlugin"]),
     ],
@@ -40,8 +41,11 @@ let package = Package(
                 "HyperTransport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What an app's tests import: an in-process client and an event-stream reader.
+        .target(name: "HyperTesting", dependencies: ["Hyper"]),
         // File-based routing: the generator turns an app's Routes/ folder tree into its route table,
         // run by the build-tool plugin on each target that adopts it. No package dependencies.
         .executableTarget(name: "RouteTableGenerator"),
@@ -49,15 +53,11 @@ let package = Package(
         // The demo app, served as `hyper-demo`.
         .executableTarget(
             name: "HyperDemo",
-            dependencies: [
-                "Hyper",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["Hyper"],
             plugins: ["RouteTablePlugin"]
         ),
         .testTarget(name: "HyperTransportTests", dependencies: ["HyperTransport"]),
-        .testTarget(name: "HyperTests", dependencies: ["Hyper"]),
+        .testTarget(name: "HyperTests", dependencies: ["Hyper", "HyperTesting"]),
         .testTarget(
             name: "HyperDemoTests", dependencies: ["HyperDemo", "Hyper", "HyperTransport"], exclude: ["Fixtures"]),
         // Also builds the fixture packages under Tests/Fixtures/ (not a target) with `swift build`.
