@@ -21,6 +21,13 @@ public final class EventStreamReader {
         public var id: String?
         /// `retry:` in milliseconds, if the event carried one.
         public var retry: Int?
+
+        public init(event: String? = nil, data: String, id: String? = nil, retry: Int? = nil) {
+            self.event = event
+            self.data = data
+            self.id = id
+            self.retry = retry
+        }
     }
 
     private var chunks: AsyncThrowingStream<[UInt8], any Error>.AsyncIterator
@@ -92,7 +99,7 @@ public final class EventStreamReader {
     }
 
     private static func parse(_ block: String) -> Event? {
-        var event = Event(event: nil, data: "", id: nil, retry: nil)
+        var event = Event(data: "")
         var dataLines: [Substring] = []
         for line in block.split(separator: "\n", omittingEmptySubsequences: false) {
             guard !line.hasPrefix(":") else { continue }
