@@ -22,7 +22,8 @@ public struct TestClient: Sendable {
         return TestResponse(response, isHead: request.method == .head)
     }
 
-    /// Sends a `GET` (or another bodiless method) for `path`, which may carry a query.
+    /// Sends a `GET` (or another bodiless method) for `path`: the decoded path, as nginx passes
+    /// it, with an encoded query after `?` if any.
     public func get(
         _ path: String, method: HTTPRequest.Method = .get, headerFields: HTTPFields = [:]
     ) async -> TestResponse {
