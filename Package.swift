@@ -59,7 +59,8 @@ let package = Package(
         .testTarget(name: "HyperTransportTests", dependencies: ["HyperTransport"]),
         .testTarget(name: "HyperTests", dependencies: ["Hyper", "HyperTesting"]),
         .testTarget(
-            name: "HyperDemoTests", dependencies: ["HyperDemo", "Hyper", "HyperTransport"], exclude: ["Fixtures"]),
+            name: "HyperDemoTests", dependencies: ["HyperDemo", "Hyper", "HyperTesting", "HyperTransport"],
+            exclude: ["Fixtures"]),
         // Also builds the fixture packages under Tests/Fixtures/ (not a target) with `swift build`.
         .testTarget(name: "RouteTableGeneratorTests", dependencies: ["RouteTableGenerator"]),
     ]
