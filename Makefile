@@ -1,8 +1,12 @@
 # Hyper's entry points. `make demo` and `make test` are the README's two quick-start commands.
-.PHONY: demo test bench fuzz build format
+.PHONY: demo cluster-demo test bench fuzz build format
 
 demo:
 	scripts/demo
+
+# Three instances sharing live topics through a private PostgreSQL, behind one nginx upstream.
+cluster-demo:
+	scripts/cluster-demo
 
 # The security and protocol tests run against the release builds, which is what is deployed.
 test:

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "Hyper", targets: ["Hyper"]),
         .library(name: "HyperTesting", targets: ["HyperTesting"]),
+        .library(name: "HyperPostgres", targets: ["HyperPostgres"]),
         .executable(name: "hyper-demo", targets: ["HyperDemo"]),
         .plugin(name: "RouteTablePlugin", targets: ["RouteTablePlugin"]),
     ],
@@ -14,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
     ],
     targets: [
         // libfcgi from Debian's libfcgi-dev: the C FastCGI library we build on.
@@ -46,6 +50,18 @@ let package = Package(
         ),
         // What an app's tests import: an in-process client and an event-stream reader.
         .target(name: "HyperTesting", dependencies: ["Hyper"]),
+        // Live topics shared by several instances through PostgreSQL: its own module, so apps without a
+        // database do not build postgres-nio.
+        .target(
+            name: "HyperPostgres",
+            dependencies: [
+                "Hyper",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // File-based routing: the generator turns an app's Routes/ folder tree into its route table,
         // run by the build-tool plugin on each target that adopts it. No package dependencies.
         .executableTarget(name: "RouteTableGenerator"),
@@ -53,11 +69,12 @@ let package = Package(
         // The demo app, served as `hyper-demo`.
         .executableTarget(
             name: "HyperDemo",
-            dependencies: ["Hyper"],
+            dependencies: ["Hyper", "HyperPostgres"],
             plugins: ["RouteTablePlugin"]
         ),
         .testTarget(name: "HyperTransportTests", dependencies: ["HyperTransport"]),
         .testTarget(name: "HyperTests", dependencies: ["Hyper", "HyperTesting"]),
+        .testTarget(name: "HyperPostgresTests", dependencies: ["HyperPostgres", "Hyper"]),
         .testTarget(
             name: "HyperDemoTests", dependencies: ["HyperDemo", "Hyper", "HyperTesting", "HyperTransport"],
             exclude: ["Fixtures"]),

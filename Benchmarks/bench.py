@@ -19,6 +19,8 @@ import tempfile
 import time
 import urllib.request
 
+import postgres
+import replay
 import streams
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -272,8 +274,13 @@ def main():
     parser.add_argument("--skip-protocols", action="store_true", help="leave out SCGI against FastCGI")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds of the page and protocol benchmarks")
     parser.add_argument("--round-duration", type=int, default=5, help="seconds per target and round")
+    parser.add_argument("--skip-render", action="store_true", help="leave out the render benchmark")
+    parser.add_argument("--skip-replay", action="store_true", help="leave out the hub and resume benchmarks")
+    parser.add_argument("--hub", default=os.path.join(ROOT, "Benchmarks/Hub/.build/release/HubBenchmark"))
     parser.add_argument("--streams", default="1000,10000", help="stream counts to hold and fan out to")
     parser.add_argument("--hold", type=int, default=20, help="seconds the streams are held")
+    parser.add_argument("--skip-postgres", action="store_true", help="leave out the PostgreSQL hub benchmarks")
+    parser.add_argument("--postgres-subscribers", type=int, default=10000, help="fan-out subscribers over two instances")
     parser.add_argument("--output", default=os.path.join(ROOT, "Benchmarks/results/latest.json"))
     args = parser.parse_args()
 
@@ -300,7 +307,16 @@ def main():
         nginx = processes.start(["nginx", "-p", prefix, "-c", os.path.join(prefix, "nginx.conf"),
                          "-e", os.path.join(prefix, "nginx-error.log")], log)
         results = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cores": os.cpu_count()}
-        results["render"] = render_benchmark(args.render, prefix)
+        if not args.skip_render:
+            results["render"] = render_benchmark(args.render, prefix)
+        if not args.skip_replay:
+            print("\nhub: in process", flush=True)
+            subprocess.run([args.hub, os.path.join(prefix, "hub.json")], check=True)
+            with open(os.path.join(prefix, "hub.json")) as hub:
+                results["hub"] = json.load(hub)
+            print("\nresume: hyper-demo's chat through nginx", flush=True)
+            wait_for(f"http://127.0.0.1:{ports['hyper_keep']}/hello")
+            results["replay"] = replay.run(ports["hyper_keep"])
         if not args.skip_pages:
             print(f"\npages: {args.rounds} interleaved rounds of wrk -t{args.threads} -c{args.connections}"
                   f" -d{args.round_duration}s per target through one nginx", flush=True)
@@ -326,6 +342,9 @@ def main():
             wait_for(f"http://127.0.0.1:{ports['hyper_scgi']}/hello")
             results["streams_scgi"] = streams.run(args.sse_client, ports["hyper_scgi"], hyper_scgi.pid, counts,
                                                   args.hold, publishes=5, trials=200)
+        if not args.skip_postgres:
+            print("\nhubs shared through PostgreSQL: two instances against one in-memory instance", flush=True)
+            results["postgres"] = postgres.run(args.demo, args.sse_client, ROOT, subscribers=args.postgres_subscribers)
         os.makedirs(os.path.dirname(args.output), exist_ok=True)
         with open(args.output, "w") as output:
             json.dump(results, output, indent=2)

@@ -105,7 +105,13 @@ public final class Application: Sendable {
         do {
             return try await handler(request)
         } catch let error as any HTTPResponseError {
-            return error.response(for: request)
+            let response = error.response(for: request)
+            if response.status.kind == .serverError {
+                logger.error(
+                    "Hyper: route failed",
+                    metadata: ["method": "\(request.method)", "path": "\(request.path)", "error": "\(error)"])
+            }
+            return response
         } catch {
             logger.error(
                 "Hyper: route failed",

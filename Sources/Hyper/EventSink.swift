@@ -25,6 +25,11 @@ public struct EventSink: Sendable {
         try await writer.write(event.encoded)
     }
 
+    /// Sends bytes already in the wire format, one or more whole events.
+    func write(_ encoded: [UInt8]) async throws {
+        try await writer.write(encoded)
+    }
+
     /// Sends HTML as an unnamed event (a `message` event in the browser).
     public func send(_ html: HTML) async throws {
         try await send(ServerSentEvent(data: html))

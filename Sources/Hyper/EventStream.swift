@@ -56,11 +56,12 @@ extension EventStream {
 extension EventStream where Self: Page {
     public static var method: HTTPRequest.Method { .get }
 
-    /// The stream to a request that accepts `text/event-stream`, the page (or the fragment an
-    /// htmx request targets) to any other; both vary by `Accept`.
+    /// The stream to a request that asks for it (`Request.asksForEventStream`: the query
+    /// parameter `after`, or an `Accept` that prefers `text/event-stream`), the page (or the
+    /// fragment an htmx request targets) to any other; both vary by `Accept`.
     public static func respond(to request: Request) async throws -> Response {
         let route = try await Self(request: request)
-        var response = request.acceptsEventStream ? route.eventStreamResponse() : route.pageResponse(to: request)
+        var response = request.asksForEventStream ? route.eventStreamResponse() : route.pageResponse(to: request)
         response.headerFields.append(HTTPField(name: .vary, value: "Accept"))
         return response
     }

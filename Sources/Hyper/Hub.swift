@@ -1,146 +1,105 @@
-import Synchronization
+import Logging
 
-/// In-process publish/subscribe by topic: the seed's `subscribe_to_room(room_id)`.
+/// Publish/subscribe by topic, where each topic is an ordered log that subscribers can resume:
+/// the seed's `subscribe_to_room(room_id)`, made so that a live page never misses a message.
 ///
-/// Each subscription is an async sequence of the messages published to its topic after it was
-/// made, with a buffer of `bufferSize` messages. **A subscriber that falls behind loses the
-/// oldest messages:** when its buffer is full, a new message pushes out the oldest one, which is
-/// counted in the subscription's `droppedMessages` and the hub's `droppedMessages`. Publishing
-/// never waits for a slow subscriber, so one stalled client cannot hold up a room.
-///
-/// A subscription ends, and leaves the hub, when the task iterating it is cancelled (the client
-/// went away), or when the subscription and its iterators are released (the route returned,
-/// whether it iterated the subscription or not).
+/// Every published message gets an `EventID`, strictly increasing within its topic, and stays in
+/// the topic's history for a while (`HubHistory`). A subscription starts from a `ResumePoint`,
+/// usually `request.resumePoint`: it yields every message after that id still in history, then
+/// the live ones, in order and each exactly once. When history cannot cover the gap (the id is too
+/// old, unknown or not an id), or the subscriber reads so slowly that history drops what it has
+/// not read, it yields a `reset` instead of silently skipping, and carries on live.
 ///
 /// ```swift
 /// let rooms = Hub<String, ChatMessage>()
 ///
-/// // In a stream route:
-/// for await message in rooms.subscribe(to: roomID) {
-///     try await events.send("message", message.html)
+/// // In a stream route: `id:` on each event, `reset` when the gap cannot be filled.
+/// try await events.relay(rooms.subscribe(to: roomID, from: request.resumePoint)) { event in
+///     try ServerSentEvent(event: "message", data: event.message.html)
 /// }
 ///
-/// // In a form action:
-/// rooms.publish(message, to: roomID)
+/// // In a form action (throws `HubUnavailableError`, a 503, when a durable backend is down):
+/// try await rooms.publish(message, to: roomID)
+///
+/// // In a page: the recent messages, and the position its stream link resumes after.
+/// let recent = try await rooms.recent(50, in: roomID)  // recent.events, recent.position
 /// ```
 ///
-/// The hub lives in one process; to reach clients of several processes or machines, publish
-/// through a broker (such as PostgreSQL `LISTEN/NOTIFY`) and feed each process's hub from it.
+/// Where topics live is the hub's `HubBackend`: by default `InMemoryHubBackend` (one process, no
+/// database); a durable backend shared by several processes plugs in at `init(backend:)` without a
+/// change to any route.
+///
+/// A subscription ends, and leaves the hub, when the task iterating it is cancelled (the client
+/// went away) or when the subscription and its iterators are released.
 public final class Hub<Topic: Hashable & Sendable, Message: Sendable>: Sendable {
-    /// Messages a subscription holds for a subscriber that has not taken them yet.
-    public let bufferSize: Int
+    /// Where the topics are kept.
+    public let backend: any HubBackend<Topic, Message>
+    private let logger: Logger
 
-    private struct State {
-        var nextID = 0
-        var subscribers: [Topic: [Int: Subscriber]] = [:]
-        var count = 0
+    /// A hub over `backend`; `logger` hears about resume points that are not ids (debug level).
+    public init(backend: some HubBackend<Topic, Message>, logger: Logger = Logger(label: "Hyper.Hub")) {
+        self.backend = backend
+        self.logger = logger
     }
 
-    private struct Subscriber: Sendable {
-        let continuation: AsyncStream<Message>.Continuation
-        let drops: DropCounter
+    /// A hub in this process's memory keeping `history` per topic.
+    public convenience init(history: HubHistory = .default, logger: Logger = Logger(label: "Hyper.Hub")) {
+        self.init(backend: InMemoryHubBackend<Topic, Message>(history: history), logger: logger)
     }
 
-    private let state = Mutex(State())
-    private let dropped = Atomic<Int>(0)
-
-    /// Creates a hub whose subscriptions buffer up to `bufferSize` messages (at least 1).
-    public init(bufferSize: Int = 64) {
-        self.bufferSize = max(1, bufferSize)
-    }
-
-    /// Subscribes to `topic`: the sequence yields every message published to it from now on.
-    public func subscribe(to topic: Topic) -> Subscription {
-        let (stream, continuation) = AsyncStream.makeStream(
-            of: Message.self, bufferingPolicy: .bufferingNewest(bufferSize))
-        let drops = DropCounter()
-        let id = state.withLock { state in
-            defer { state.nextID += 1 }
-            state.subscribers[topic, default: [:]][state.nextID] = Subscriber(continuation: continuation, drops: drops)
-            state.count += 1
-            return state.nextID
-        }
-        continuation.onTermination = { [weak self] _ in self?.remove(id, from: topic) }
-        return Subscription(stream: stream, registration: Registration(continuation: continuation), drops: drops)
-    }
-
-    /// Sends `message` to every current subscriber of `topic`; returns how many there were.
+    /// Publishes `message` as the newest of `topic` and returns its id, once the backend has
+    /// stored it; throws (such as `HubUnavailableError`) when it could not, and then no
+    /// subscriber receives it.
     @discardableResult
-    public func publish(_ message: Message, to topic: Topic) -> Int {
-        let subscribers = state.withLock { state in state.subscribers[topic].map { Array($0.values) } ?? [] }
-        for subscriber in subscribers {
-            if case .dropped = subscriber.continuation.yield(message) {
-                subscriber.drops.count.add(1, ordering: .relaxed)
-                dropped.add(1, ordering: .relaxed)
-            }
-        }
-        return subscribers.count
+    public func publish(_ message: Message, to topic: Topic) async throws -> EventID {
+        try await backend.publish(message, to: topic)
     }
 
-    /// Subscriptions alive, over all topics.
+    /// Subscribes to `topic` from `start`: the messages after it, then the live ones (see
+    /// `HubBackend` for the exact rules, and when a `reset` comes first).
+    public func subscribe(to topic: Topic, from start: ResumePoint = .live) -> Subscription {
+        if case .invalid(let value) = start {
+            logger.debug(
+                "Hyper: resume point is not an event id; the subscription starts with reset",
+                metadata: ["topic": "\(topic)", "value": "\(value.debugDescription)"])
+        }
+        return Subscription(cursor: backend.subscribe(to: topic, from: start))
+    }
+
+    /// The newest messages of `topic` (at most `limit`, oldest first) and the position to resume
+    /// after, so a page renders them and its stream link carries `after=<position>`.
+    public func recent(_ limit: Int, in topic: Topic) async throws -> HubSnapshot<Message> {
+        try await backend.recent(limit, in: topic)
+    }
+
+    /// Subscriptions alive in this process, over all topics.
     public var subscriptionCount: Int {
-        state.withLock { $0.count }
-    }
-
-    /// Messages pushed out of a full subscription buffer since the hub was made.
-    public var droppedMessages: Int {
-        dropped.load(ordering: .relaxed)
-    }
-
-    private func remove(_ id: Int, from topic: Topic) {
-        state.withLock { state in
-            guard state.subscribers[topic]?.removeValue(forKey: id) != nil else { return }
-            state.count -= 1
-            if state.subscribers[topic]?.isEmpty == true { state.subscribers[topic] = nil }
-        }
+        backend.subscriptionCount
     }
 }
 
 extension Hub {
-    /// The messages of one topic, as one subscriber receives them.
+    /// The deliveries of one topic, as one subscriber receives them.
     public struct Subscription: AsyncSequence, Sendable {
-        public typealias Element = Message
+        public typealias Element = HubDelivery<Message>
         public typealias Failure = Never
 
-        fileprivate let stream: AsyncStream<Message>
-        fileprivate let registration: Registration
-        fileprivate let drops: DropCounter
+        fileprivate let cursor: any HubCursor<Message>
 
-        /// Messages this subscriber lost because its buffer was full.
-        public var droppedMessages: Int {
-            drops.count.load(ordering: .relaxed)
-        }
+        /// The position the subscription started from (see `HubCursor.start`).
+        public var start: EventID { cursor.start }
 
         public func makeAsyncIterator() -> Iterator {
-            Iterator(base: stream.makeAsyncIterator(), registration: registration)
+            Iterator(cursor: cursor)
         }
 
-        /// Takes the subscription's messages in order.
+        /// Takes the subscription's deliveries in order; nil once the task is cancelled.
         public struct Iterator: AsyncIteratorProtocol {
-            fileprivate var base: AsyncStream<Message>.Iterator
-            fileprivate let registration: Registration
+            fileprivate let cursor: any HubCursor<Message>
 
-            public mutating func next() async -> Message? {
-                await base.next()
+            public mutating func next() async -> HubDelivery<Message>? {
+                await cursor.next()
             }
         }
     }
-
-    /// Ends the subscription when the last copy of it, or of its iterator, is released.
-    fileprivate final class Registration: Sendable {
-        let continuation: AsyncStream<Message>.Continuation
-
-        init(continuation: AsyncStream<Message>.Continuation) {
-            self.continuation = continuation
-        }
-
-        deinit {
-            continuation.finish()
-        }
-    }
-}
-
-/// Counts the messages one subscription lost.
-private final class DropCounter: Sendable {
-    let count = Atomic<Int>(0)
 }

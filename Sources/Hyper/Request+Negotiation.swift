@@ -1,15 +1,26 @@
 import HTTPTypes
 
 extension Request {
-    /// Whether the client accepts `text/event-stream`, as EventSource and htmx's SSE extension
-    /// ask: some media range of an `Accept` header is exactly that type (parameters aside).
+    /// Whether content negotiation (RFC 9110 §12.5.1) picks `text/event-stream` over the page:
+    /// the `Accept` header gives the event stream a quality above 0 and strictly above that of
+    /// `text/html`. Each type takes the quality of the most specific range that matches it
+    /// (`text/html` before `text/*` before `*/*`), 1 when the range has no valid `q`.
+    ///
+    /// So `Accept: text/event-stream` (EventSource, htmx 2) gets the stream, and
+    /// `Accept: text/html, text/event-stream` (what htmx 4 sends on every request) gets the page.
+    /// Without `Accept`, or with `*/*`, a request gets the page.
     public var acceptsEventStream: Bool {
-        headerFields[values: .accept].contains { header in
-            header.split(separator: ",").contains { range in
-                let type = (range.split(separator: ";", maxSplits: 1).first ?? "").filter { $0 != " " && $0 != "\t" }
-                return type.lowercased() == MediaType.eventStream
-            }
-        }
+        let ranges = headerFields[values: .accept].flatMap { MediaRange.parse($0) }
+        let stream = MediaRange.quality(of: "text", "event-stream", in: ranges)
+        let page = ranges.isEmpty ? 1 : MediaRange.quality(of: "text", "html", in: ranges)
+        return stream > 0 && stream > page
+    }
+
+    /// Whether the request asks for the event stream of a page-and-stream route: it carries the
+    /// query parameter `after` (the stream links a page renders carry it, which selects the stream
+    /// for htmx 2 and htmx 4 alike, whatever their `Accept`), or it `acceptsEventStream`.
+    public var asksForEventStream: Bool {
+        query["after"] != nil || acceptsEventStream
     }
 
     /// The id of the last event the client received, which EventSource sends back when it

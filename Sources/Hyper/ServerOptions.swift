@@ -130,19 +130,38 @@ public struct ServerOptions: ParsableArguments, Sendable {
     public func run(
         label: String, _ makeApplication: (Application.Configuration, Logger) throws -> Application
     ) throws {
+        let logger = makeLogger(label: label)
+        let application: Application
+        do {
+            application = try makeApplication(configuration, logger)
+        } catch {
+            logger.critical("\(String(describing: error).escapingControlCharacters)")
+            throw ExitCode.failure
+        }
+        try serve(application)
+    }
+
+    /// Sets up logging to standard error at `--log-level` (once per process, before any other
+    /// logger is made) and returns a logger labelled `label`: for an app that starts its own
+    /// services before `serve(_:)`.
+    public func makeLogger(label: String) -> Logger {
         let level = level
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
-        let logger = Logger(label: label)
+        return Logger(label: label)
+    }
+
+    /// Opens the socket and serves `application` until SIGTERM or SIGINT. A start-up failure
+    /// (the socket in use, a bad address, no permission) is logged on the application's logger
+    /// as one line naming its cause, and throws `ExitCode.failure` (exit status 1).
+    public func serve(_ application: Application) throws {
         do {
-            let socket = try openSocket()
-            let application = try makeApplication(configuration, logger)
-            try application.run(on: socket)
+            try application.run(on: try openSocket())
         } catch {
-            logger.critical("\(String(describing: error).escapingControlCharacters)")
+            application.logger.critical("\(String(describing: error).escapingControlCharacters)")
             throw ExitCode.failure
         }
     }

@@ -73,6 +73,17 @@ public struct ServerSentEvent: Sendable, Hashable {
         try ServerSentEvent(event: nil, bytes: nil, id: nil, retry: interval, comment: nil)
     }
 
+    /// Only an `id:` field: the browser dispatches nothing but takes `id` as the last event id
+    /// it sends back when it reconnects.
+    public static func position(_ id: EventID) -> ServerSentEvent {
+        ServerSentEvent(checkedEvent: nil, data: nil, id: id.description, retry: nil, comment: nil)
+    }
+
+    /// This event with its id replaced by `id`, which is checked as the initializers check it.
+    public func with(id: String) throws(ServerSentEventError) -> ServerSentEvent {
+        try ServerSentEvent(event: event, bytes: data, id: id, retry: retry, comment: comment)
+    }
+
     /// The heartbeat comment a stream sends while it is idle.
     public static let heartbeat = ServerSentEvent.comment("heartbeat")
 

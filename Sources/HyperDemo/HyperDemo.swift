@@ -1,3 +1,4 @@
+import Foundation
 import Hyper
 
 /// The demo app: every example of Hyper's design served over FastCGI or SCGI.
@@ -14,11 +15,27 @@ struct HyperDemo: ParsableCommand {
     @OptionGroup(title: "Server")
     var server: ServerOptions
 
+    @Option(
+        help: """
+            Share live topics with other instances through PostgreSQL at this URL, such as \
+            postgres://hyper@/hyper?host=/run/postgresql (default: $HYPER_POSTGRES_URL; without either, in memory).
+            """)
+    var postgres: String?
+
     func run() throws {
-        try server.run(label: "hyper-demo") { configuration, logger in
-            let app = Application(router: try DemoRoutes.router(), configuration: configuration, logger: logger)
-            DemoServices.shared.attach(app)
-            return app
+        let logger = server.makeLogger(label: "hyper-demo")
+        var postgresServices: DemoServices.PostgresServices?
+        defer { postgresServices?.shutDown(logger: logger) }
+        if let url = postgres ?? ProcessInfo.processInfo.environment["HYPER_POSTGRES_URL"], !url.isEmpty {
+            do {
+                postgresServices = try DemoServices.sharePostgres(at: url, logger: logger)
+            } catch {
+                logger.critical("\(error)")
+                throw ExitCode.failure
+            }
         }
+        let app = Application(router: try DemoRoutes.router(), configuration: server.configuration, logger: logger)
+        DemoServices.shared.attach(app)
+        try server.serve(app)
     }
 }

@@ -32,6 +32,9 @@ public final class EventStreamReader {
 
     private var chunks: AsyncThrowingStream<[UInt8], any Error>.AsyncIterator
     private var pending: [UInt8] = []
+    /// The last `id:` received, with or without data: what a reconnecting browser sends back as
+    /// `Last-Event-ID`.
+    public private(set) var lastEventID: String?
     private let route: Task<Void, Never>
 
     /// Starts running `body` and reads what it writes.
@@ -56,7 +59,8 @@ public final class EventStreamReader {
         route.cancel()
     }
 
-    /// The next event, skipping comments (heartbeats); nil once the route has returned. Throws
+    /// The next event, skipping comments (heartbeats) and events without data (which a browser
+    /// does not dispatch, though it keeps their id); nil once the route has returned. Throws
     /// what the route threw.
     public func next() async throws -> Event? {
         while true {
@@ -83,7 +87,7 @@ public final class EventStreamReader {
         while let end = Self.endOfEvent(in: pending) {
             let block = String(decoding: pending[..<end.start], as: UTF8.self)
             pending.removeSubrange(..<end.next)
-            if let event = Self.parse(block) { return event }
+            if let event = parse(block) { return event }
         }
         return nil
     }
@@ -98,7 +102,7 @@ public final class EventStreamReader {
         return nil
     }
 
-    private static func parse(_ block: String) -> Event? {
+    private func parse(_ block: String) -> Event? {
         var event = Event(data: "")
         var dataLines: [Substring] = []
         for line in block.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -114,7 +118,8 @@ public final class EventStreamReader {
             default: continue
             }
         }
-        guard !dataLines.isEmpty || event.event != nil || event.id != nil || event.retry != nil else { return nil }
+        if let id = event.id { lastEventID = id }
+        guard !dataLines.isEmpty else { return nil }  // not dispatched, as in a browser
         event.data = dataLines.joined(separator: "\n")
         return event
     }

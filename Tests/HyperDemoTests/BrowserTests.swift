@@ -9,10 +9,12 @@ import Testing
 @Suite("Live pages in a real browser")
 struct BrowserTests {
     static let artifacts = ProjectPaths.root + "/.build/browser-artifacts"
-    static let screenshots = ["live-feed", "dashboard-live", "chat", "chat-2", "status"]
+    static let screenshots = [
+        "live-feed", "dashboard-live", "chat", "chat-2", "chat-reconnect", "chat-reset", "status",
+    ]
 
     @Test(
-        "htmx keeps the live feed, dashboard, chat and status pages live in Chromium, and every stream ends",
+        "htmx keeps the live feed, dashboard, chat and status pages live in Chromium, a cut chat stream resumes without a gap or a duplicate or resets and re-renders, and every stream ends",
         .timeLimit(.minutes(3)))
     func livePagesInChromium() async throws {
         try await MachineLock.exclusively { try await runLivePages() }

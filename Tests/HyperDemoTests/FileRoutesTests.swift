@@ -11,7 +11,9 @@ struct FileRoutesTests {
         #expect(
             routes == [
                 "GET /", "GET /about", "GET /chat/{room_id}", "POST /chat/{room_id}/messages",
-                "GET /chat/{room_id}/stream", "GET /dashboard-live", "GET /debug/counts", "GET /download/csv",
+                "GET /chat/{room_id}/stream", "GET /dashboard-live", "POST /debug/chat/{room_id}/cut",
+                "GET /debug/counts",
+                "GET /download/csv",
                 "GET /hello", "GET /live-feed", "GET /notifications", "POST /notifications",
                 "GET /notifications/stream", "GET /report/{report_id}", "GET /rows", "GET /slow", "GET /sse",
                 "GET /status/{user_id}",

@@ -100,10 +100,12 @@ struct HostilePeerTests {
             #expect(reply.type == 10 && reply.requestID == 0)
             // FCGI_MAX_CONNS=1, FCGI_MAX_REQS=1, FCGI_MPXS_CONNS=0 as name-value pairs.
             let expected = [("FCGI_MAX_CONNS", "1"), ("FCGI_MAX_REQS", "1"), ("FCGI_MPXS_CONNS", "0")]
-                .map { name, value in
+                .map { name, value -> [UInt8] in
                     [UInt8(name.utf8.count), UInt8(value.utf8.count)] + Array(name.utf8) + Array(value.utf8)
                 }
-                .joined().map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+                .joined().map { (byte: UInt8) -> String in
+                    String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
+                }
                 .joined()
             #expect(reply.content == expected)
             #expect(outcome.stdout.hasSuffix("\r\n\r\nHello, world!"))

@@ -81,6 +81,27 @@ struct SystemdUnitTests {
         print("systemd-analyze security: exposure \(score)")
     }
 
+    @Test("the instance templates (hyper-demo@.socket, hyper-demo@.service) verify cleanly and stay SAFE")
+    func instanceTemplates() async throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let source = ProjectPaths.root + "/systemd/"
+        let service = try String(contentsOfFile: source + "hyper-demo@.service", encoding: .utf8)
+            .replacingOccurrences(of: "/usr/local/bin/hyper-demo", with: try ProjectPaths.demoBinary())
+        try service.write(toFile: scratch.file("hyper-demo@1.service"), atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(
+            atPath: source + "hyper-demo@.socket", toPath: scratch.file("hyper-demo@1.socket"))
+        let verified = try systemdAnalyze(["verify", "hyper-demo@1.socket", "hyper-demo@1.service"], in: scratch.path)
+        #expect(verified.status == 0)
+        #expect(verified.output == "", "systemd-analyze verify said: \(verified.output)")
+        let security = try systemdAnalyze(
+            ["security", "--offline=yes", "--no-pager", "hyper-demo@1.service"], in: scratch.path)
+        let marker = "Overall exposure level for hyper-demo@1.service: "
+        let range = try #require(security.output.range(of: marker), "\(security.output)")
+        let score = try #require(Double(security.output[range.upperBound...].prefix { $0 == "." || $0.isNumber }))
+        #expect(score <= 1.0)
+    }
+
     @Test(
         "the service's ExecStart command line starts hyper-demo, which serves its protocol and stops cleanly on SIGTERM",
         arguments: WireProtocol.allCases)

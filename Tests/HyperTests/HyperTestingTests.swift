@@ -95,6 +95,7 @@ struct HyperTestingTests {
         #expect(first == .init(event: "hello", data: #"{"n":1}"#))
         let second = try await events.next()
         #expect(second == .init(event: "lines", data: "one\ntwo", id: "7"))
+        #expect(events.lastEventID == "7")
         let ticks = try await events.next(2)
         #expect(ticks.map(\.data) == ["3", "4"])
         #expect(running.count.load(ordering: .relaxed) == 1)

@@ -110,14 +110,38 @@ struct StreamingRouteTests {
             ])
     }
 
-    @Test("Accept with parameters, case and several ranges still selects the stream")
-    func acceptParsing() {
-        #expect(
-            Request(method: .get, path: "/", headerFields: [.accept: "text/html, Text/Event-Stream;q=0.9"])
-                .acceptsEventStream)
-        #expect(
-            !Request(method: .get, path: "/", headerFields: [.accept: "text/event-streams, */*"]).acceptsEventStream)
+    @Test(
+        "Accept picks the stream only when text/event-stream has a strictly higher quality than text/html (RFC 9110)",
+        arguments: [
+            ("text/event-stream", true),  // EventSource, htmx 2
+            ("Text/Event-Stream; charset=utf-8", true),
+            ("text/html, text/event-stream", false),  // htmx 4 on every request
+            ("text/html, */*; q=0.01, text/event-stream", false),
+            ("text/html;q=0.9, text/event-stream", true),
+            ("text/event-stream;q=0.5, text/*;q=0.4", true),
+            ("text/event-stream;q=0.5, text/*;q=0.5", false),
+            ("text/event-stream;q=0, */*", false),
+            ("text/event-stream;q=0", false),
+            ("text/html;q=0, text/event-stream;q=0.001", true),
+            ("text/event-stream;q=abc", true),  // an invalid q counts as 1
+            ("text/event-streams, */*", false),
+            ("*/*", false),
+            ("", false),
+        ])
+    func acceptNegotiation(accept: String, streams: Bool) {
+        let request = Request(method: .get, path: "/", headerFields: [.accept: accept])
+        #expect(request.acceptsEventStream == streams)
+        #expect(request.asksForEventStream == streams)
+    }
+
+    @Test("no Accept header gets the page; the query parameter after selects the stream whatever Accept says")
+    func streamSelector() {
         #expect(!Request(method: .get, path: "/").acceptsEventStream)
+        let htmx4 = Request(
+            method: .get, path: "/", query: QueryParameters(encoded: "after=12"),
+            headerFields: [.accept: "text/html, text/event-stream"])
+        #expect(!htmx4.acceptsEventStream)
+        #expect(htmx4.asksForEventStream)
     }
 
     @Test("a parameter the initializer refuses is an HTTP error, not a stream")

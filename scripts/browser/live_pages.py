@@ -7,10 +7,12 @@ ARTIFACT_FOLDER/<page>.png and closed, which closes its streams; the server's op
 then drop back to none. Prints every failure and exits 1 if there was any.
 """
 
+import concurrent.futures
 import json
 import signal
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -51,6 +53,11 @@ class Demo:
     def counts(self):
         with urllib.request.urlopen(self.base_url + "/debug/counts", timeout=TIMEOUT) as response:
             return json.load(response)
+
+    def post(self, path, fields=None):
+        data = urllib.parse.urlencode(fields or {}).encode()
+        with urllib.request.urlopen(self.base_url + path, data=data, timeout=TIMEOUT) as response:
+            check(response.status == 200, f"POST {path} answered {response.status}")
 
     def wait_for_subscriptions(self, expected):
         wait_for(
@@ -160,6 +167,64 @@ def check_chat(driver, demo):
         check(not elements, f"markup in a message became elements in window {number}")
 
 
+def check_chat_reconnect(driver, demo):
+    """While messages are posted, the server cuts the room's stream twice: once EventSource
+    reconnects by itself (Last-Event-ID), once its reconnections get 503 until it gives up and htmx
+    opens a new one (on the page's after= link). Every message must show exactly once, in order."""
+    room = "reconnect-test"
+    sent = []
+
+    def send(count):
+        for _ in range(count):
+            text = f"message {len(sent) + 1}"
+            demo.post(f"/chat/{room}/messages", {"user": "Bot", "text": text})
+            sent.append(text)
+            time.sleep(0.02)
+
+    send(3)  # before the page: rendered by it, not sent again by its stream
+    open_page(driver, f"{demo.base_url}/chat/{room}")
+    driver.execute_script(
+        "window.streamOpens = 0; document.addEventListener('htmx:sseOpen', () => window.streamOpens++)")
+    demo.wait_for_subscriptions(1)
+    opens = lambda: driver.execute_script("return window.streamOpens")
+    for refusals in (0, 2):
+        send(8)
+        before = opens()
+        demo.post(f"/debug/chat/{room}/cut?refuse={refusals}")
+        send(8)  # while the stream is down
+        wait_for(f"the stream to reconnect after a cut refusing {refusals}", lambda: opens() > before)
+    send(3)
+    wait_for(f"all {len(sent)} messages", lambda: len(texts(driver, "#messages .message p")) >= len(sent))
+    time.sleep(SETTLE)
+    shown = texts(driver, "#messages .message p")
+    check(shown == sent, f"the page shows {shown}, not {sent}")
+
+
+def check_chat_reset(driver, demo):
+    """The room's stream is down (cut, reconnections refused) while more messages are posted than
+    history holds: on reconnecting it gets `reset`, and the page re-renders the room with the 50
+    newest messages and a new stream link, which then carries on live."""
+    room = "reset-test"
+    open_page(driver, f"{demo.base_url}/chat/{room}")
+    driver.execute_script(
+        "window.resets = 0;"
+        "document.addEventListener('htmx:sseMessage', event => { if (event.detail.type === 'reset') window.resets++ })")
+    demo.wait_for_subscriptions(1)
+    demo.post(f"/debug/chat/{room}/cut?refuse=4")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as posters:
+        list(posters.map(lambda number: demo.post(f"/chat/{room}/messages", {"user": "Bot", "text": f"m{number}"}),
+                         range(1, 1101)))
+    wait_for("the room re-rendered after reset", lambda: len(texts(driver, "#messages .message p")) == 50, timeout=30)
+    shown = texts(driver, "#messages .message p")
+    check(len(set(shown)) == 50, f"the re-rendered room repeats messages: {shown}")
+    resets = driver.execute_script("return window.resets")
+    check(resets == 1, f"the page received {resets} reset events, not 1")
+    demo.wait_for_subscriptions(1)
+    demo.post(f"/chat/{room}/messages", {"user": "Bot", "text": "after the reset"})
+    wait_for("a live message after the reset", lambda: texts(driver, "#messages .message p")[-1:] == ["after the reset"])
+    check(len(texts(driver, "#messages .message p")) == 51, "the live message arrived more than once")
+
+
 def check_status(driver, demo):
     open_page(driver, demo.base_url + "/status/42")
     initial = texts(driver, "[id='status']")
@@ -172,8 +237,19 @@ def check_status(driver, demo):
         wait_for(f"the status to become {status}", lambda: texts(driver, "[id='status']") == [f"Status: {status}"])
 
 
-def severe_console_entries(driver):
-    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+def severe_console_entries(driver, expected=lambda message: False):
+    return [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if entry["level"] == "SEVERE" and not expected(entry["message"])
+    ]
+
+
+def refused_reconnection(message):
+    """A console line about a stream connection the chat-reconnect check cut or refused on
+    purpose: the browser's own about the 503, or htmx logging the EventSource's error event."""
+    refused = "/stream" in message and "503" in message
+    return refused or ("/static/htmx/htmx-2.min.js" in message and message.endswith('"[object Event]"'))
 
 
 def main(base_url, artifacts):
@@ -188,6 +264,8 @@ def main(base_url, artifacts):
             ("live-feed", check_live_feed),
             ("dashboard-live", check_dashboard),
             ("chat", check_chat),
+            ("chat-reconnect", check_chat_reconnect),
+            ("chat-reset", check_chat_reset),
             ("status", check_status),
         ]:
             started = time.monotonic()
@@ -196,11 +274,15 @@ def main(base_url, artifacts):
                 check_page(driver, demo)
             except (Failure, WebDriverException) as failure:
                 failures.append(f"{name}: {failure}")
+            expected = refused_reconnection if name.startswith("chat-re") else (lambda message: False)
             windows = [handle for handle in driver.window_handles if handle != home]
             for number, window in enumerate(windows, start=1):
                 driver.switch_to.window(window)
                 driver.save_screenshot(str(artifacts / (name + (f"-{number}" if number > 1 else "") + ".png")))
-                failures += [f"{name}: console: {message}" for message in severe_console_entries(driver)]
+                failures += [
+                    f"{name}: console: {message}"
+                    for message in severe_console_entries(driver, expected)
+                ]
                 driver.close()
             driver.switch_to.window(home)
             try:

@@ -1,39 +1,73 @@
 import Foundation
 import Hyper
+import Logging
 import Synchronization
 
 /// Who wrote a chat message.
-struct ChatUser: Sendable {
+struct ChatUser: Sendable, Codable {
     let name: String
     let avatar: String
 }
 
 /// A message posted to a chat room.
-struct ChatMessage: Sendable {
-    let id: Int
+struct ChatMessage: Sendable, Codable {
     let user: ChatUser
     let text: String
     let timestamp: String
 }
 
 /// Chat rooms: messages reach every subscriber of their room and no other (the seed's
-/// `subscribe_to_room`).
+/// `subscribe_to_room`); each room keeps a history, so a stream resumes where it left off.
 final class ChatService: Sendable {
-    let hub = Hub<String, ChatMessage>()
-    private let nextID = Atomic<Int>(1)
+    /// How many recent messages a room's page shows.
+    static let recentCount = 50
 
-    /// The messages posted to `room` from now on.
-    func subscribe(to room: String) -> Hub<String, ChatMessage>.Subscription {
-        hub.subscribe(to: room)
+    let hub: Hub<String, ChatMessage>
+    /// Tells a room's open streams to end (`cutStreams`); keeps no history.
+    private let cuts = Hub<String, Int>(history: HubHistory(maximumCount: 0))
+    /// Stream connections to refuse, by room.
+    private let refusals = Mutex<[String: Int]>([:])
+
+    init(hub: Hub<String, ChatMessage>) {
+        self.hub = hub
     }
 
-    /// Posts `text` by `user` to `room`; returns how many open streams received it.
-    func post(_ text: String, by user: String, to room: String) -> Int {
-        let id = nextID.add(1, ordering: .relaxed).oldValue
+    /// Ends every open stream of `room` and has the next `count` connections to it refused.
+    func cutStreams(of room: String, refusingNext count: Int) async throws {
+        refusals.withLock { $0[room] = count }
+        try await cuts.publish(count, to: room)
+    }
+
+    /// A signal for the streams of `room` to end; subscribe before streaming.
+    func cutSignal(of room: String) -> Hub<String, Int>.Subscription {
+        cuts.subscribe(to: room)
+    }
+
+    /// Whether a connection to `room` must be refused now (counts it).
+    func refusesConnection(to room: String) -> Bool {
+        refusals.withLock { refusals in
+            guard let left = refusals[room], left > 0 else { return false }
+            refusals[room] = left - 1
+            return true
+        }
+    }
+
+    /// The messages of `room` from `start` on.
+    func subscribe(to room: String, from start: ResumePoint) -> Hub<String, ChatMessage>.Subscription {
+        hub.subscribe(to: room, from: start)
+    }
+
+    /// The newest messages of `room` and the position its stream resumes after.
+    func recent(in room: String) async throws -> HubSnapshot<ChatMessage> {
+        try await hub.recent(Self.recentCount, in: room)
+    }
+
+    /// Posts `text` by `user` to `room`; returns the message's id.
+    func post(_ text: String, by user: String, to room: String) async throws -> EventID {
         let message = ChatMessage(
-            id: id, user: ChatUser(name: user, avatar: Self.avatar(for: user)), text: text,
+            user: ChatUser(name: user, avatar: Self.avatar(for: user)), text: text,
             timestamp: Date.now.formatted(.iso8601))
-        return hub.publish(message, to: room)
+        return try await hub.publish(message, to: room)
     }
 
     /// A round SVG badge with the user's initial, as a `data:` URL (the demo needs no network).
@@ -45,5 +79,21 @@ final class ChatService: Sendable {
             <text x="16" y="21" font-size="14" text-anchor="middle" fill="#fff">\(escaped)</text></svg>
             """
         return "data:image/svg+xml," + (svg.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+    }
+}
+
+extension HubEvent<ChatMessage> {
+    /// The message as the room's page and stream show it; its element id carries the event id.
+    var html: HTML {
+        """
+        <div class="message" id="msg-\(id.description)">
+        <img src="\(message.user.avatar)" alt="\(message.user.name)">
+        <div>
+        <strong>\(message.user.name)</strong>
+        <p>\(message.text)</p>
+        <time>\(message.timestamp)</time>
+        </div>
+        </div>
+        """
     }
 }

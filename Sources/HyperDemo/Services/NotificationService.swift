@@ -3,7 +3,7 @@ import Hyper
 import Synchronization
 
 /// A notification for one user.
-struct UserNotification: Sendable {
+struct UserNotification: Sendable, Codable {
     let title: String
     let message: String
     let timestamp: String
@@ -12,23 +12,28 @@ struct UserNotification: Sendable {
 }
 
 /// Publishes notifications to the users' open streams: the seed's `subscribe_to_notifications`.
+/// A stream that reconnects gets the notifications it missed.
 final class NotificationService: Sendable {
-    let hub = Hub<Int, UserNotification>()
+    let hub: Hub<Int, UserNotification>
     private let unread = Mutex<[Int: Int]>([:])
 
-    /// The notifications for `userID` from now on.
-    func subscribe(userID: Int) -> Hub<Int, UserNotification>.Subscription {
-        hub.subscribe(to: userID)
+    init(hub: Hub<Int, UserNotification>) {
+        self.hub = hub
     }
 
-    /// Sends a notification to `userID`; returns how many open streams received it.
-    func publish(to userID: Int, title: String, message: String) -> Int {
+    /// The notifications for `userID` from `start` on.
+    func subscribe(userID: Int, from start: ResumePoint) -> Hub<Int, UserNotification>.Subscription {
+        hub.subscribe(to: userID, from: start)
+    }
+
+    /// Sends a notification to `userID`; returns its id.
+    func publish(to userID: Int, title: String, message: String) async throws -> EventID {
         let count = unread.withLock { counts in
             counts[userID, default: 0] += 1
             return counts[userID]!
         }
         let notification = UserNotification(
             title: title, message: message, timestamp: Date.now.formatted(.iso8601), unreadCount: count)
-        return hub.publish(notification, to: userID)
+        return try await hub.publish(notification, to: userID)
     }
 }

@@ -9,11 +9,13 @@ final class PrivateNginx {
     let prefix: String
 
     /// nginx with the test config of `nginx/private.conf.template`, or of
-    /// `nginx/private-scgi.conf.template` for SCGI.
+    /// `nginx/private-scgi.conf.template` for SCGI, in the folder `name` of the scratch directory;
+    /// `socket` may list several, comma-separated (one upstream server each).
     convenience init(
-        scratch: ScratchDirectory, port: Int, socket: String, keepalive: Int = 32, wireProtocol: WireProtocol = .fastCGI
+        scratch: ScratchDirectory, name: String = "nginx", port: Int, socket: String, keepalive: Int = 32,
+        wireProtocol: WireProtocol = .fastCGI
     ) throws {
-        let prefix = scratch.file("nginx")
+        let prefix = scratch.file(name)
         let render = Process()
         render.executableURL = URL(fileURLWithPath: ProjectPaths.root + "/scripts/private-nginx")
         render.arguments = [prefix, String(port), socket, String(keepalive), wireProtocol.rawValue]

@@ -2,16 +2,17 @@ import Foundation
 import HyperTransport
 
 /// `hyper-demo` alone on a unix socket in a scratch directory, for tests that pair it with their
-/// own nginx or signal it directly (`DemoServer` bundles both). Its log is in `log`.
+/// own nginx or signal it directly (`DemoServer` bundles both). Its log is in `log`. Several
+/// instances share a scratch directory under different names (`<name>.sock`, `<name>.log`).
 final class StandaloneDemo {
     let process: ChildProcess
     let socket: String
 
-    init(scratch: ScratchDirectory, arguments: [String] = [], build: DemoBuild = .debug) throws {
-        socket = scratch.file("hyper.sock")
+    init(scratch: ScratchDirectory, name: String = "demo", arguments: [String] = [], build: DemoBuild = .debug) throws {
+        socket = scratch.file(name == "demo" ? "hyper.sock" : name + ".sock")
         process = try ChildProcess(
             try ProjectPaths.demoBinary(build), ["--socket", socket] + arguments,
-            outputPath: scratch.file("demo.out"), errorPath: scratch.file("demo.log"))
+            outputPath: scratch.file(name + ".out"), errorPath: scratch.file(name + ".log"))
         // The socket file appears once it listens; connections made from then on are queued.
         guard eventually(within: .seconds(10), { FileManager.default.fileExists(atPath: socket) }) else {
             process.stop()

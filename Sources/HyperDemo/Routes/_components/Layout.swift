@@ -12,6 +12,7 @@ func Layout(title: String, content: () -> HTML) -> HTML {
     <link rel="icon" href="data:,">
     <script src="\(HTMXAssets.htmx)"></script>
     <script src="\(HTMXAssets.serverSentEvents)"></script>
+    \(resumeScript)
     </head>
     <body>
     <nav><a href="/">Hyper demo</a></nav>
@@ -23,3 +24,20 @@ func Layout(title: String, content: () -> HTML) -> HTML {
 
     """
 }
+
+/// Keeps the `after=` of each `sse-connect` link at the id of the last event its stream
+/// delivered. A browser's EventSource resumes by itself with `Last-Event-ID`, but when it gives up
+/// (an error status), htmx 2 opens a new one on the link as it then reads: with this, that one
+/// resumes where the stream left off too, instead of from when the page was rendered.
+private let resumeScript: HTML = """
+    <script>
+    document.addEventListener("htmx:sseMessage", (event) => {
+      const id = event.detail.lastEventId, source = event.target.closest("[sse-connect]");
+      if (!id || !source) return;
+      const link = new URL(source.getAttribute("sse-connect"), location.href);
+      if (!link.searchParams.has("after")) return;
+      link.searchParams.set("after", id);
+      source.setAttribute("sse-connect", link.pathname + link.search);
+    });
+    </script>
+    """

@@ -1,11 +1,18 @@
 import Hyper
 
-/// `/notifications?user_id=N`: a user's live notifications, and a form that sends one.
-struct NotificationsPage: Page {
-    let userID: Int
+/// `/notifications?user_id=N`: a user's recent notifications, live through
+/// `/notifications/stream?user_id=N&after=<id>`, and a form that sends one. On a `reset` the
+/// `inbox` fragment asks for itself again (fresh notifications, a new stream link).
+struct NotificationsPage: Page, FragmentPage {
+    /// How many recent notifications the page shows.
+    static let recentCount = 20
 
-    init(request: Request) throws {
+    let userID: Int
+    let recent: HubSnapshot<UserNotification>
+
+    init(request: Request) async throws {
         userID = try NotificationsPage.userID(in: request.query["user_id"] ?? "1")
+        recent = try await DemoServices.shared.notifications.hub.recent(Self.recentCount, in: userID)
     }
 
     /// The `user_id` a notification route was given, as a number; a 400 otherwise.
@@ -16,15 +23,29 @@ struct NotificationsPage: Page {
         return userID
     }
 
+    var inboxFragment: Fragment {
+        Fragment(
+            id: "inbox",
+            attributes: """
+                hx-ext="sse" sse-connect="/notifications/stream?user_id=\(userID)&amp;after=\(recent.position.description)" \
+                hx-get="/notifications?user_id=\(userID)" hx-trigger="sse:reset" hx-swap="outerHTML"
+                """
+        ) {
+            """
+            <p>Unread: <span sse-swap="count">\(recent.events.last?.message.unreadCount ?? 0)</span></p>
+            <div sse-swap="message"></div>
+            <div id="notifications" sse-swap="notification" hx-swap="afterbegin">
+            \(recent.events.reversed().map(\.message.html))
+            </div>
+            """
+        }
+    }
+
     var body: HTML {
         Layout(title: "Notifications") {
             """
             <h1>Notifications for user \(userID)</h1>
-            <div hx-ext="sse" sse-connect="/notifications/stream?user_id=\(userID)">
-            <p>Unread: <span sse-swap="count">0</span></p>
-            <div sse-swap="message"></div>
-            <div id="notifications" sse-swap="notification" hx-swap="afterbegin"></div>
-            </div>
+            \(inboxFragment)
             <form hx-post="/notifications" hx-swap="none" hx-on::after-request="this.reset()">
             <input type="hidden" name="user_id" value="\(userID)">
             <input name="title" placeholder="Title" required>
@@ -33,5 +54,9 @@ struct NotificationsPage: Page {
             </form>
             """
         }
+    }
+
+    func fragment(id: String) -> Fragment? {
+        id == inboxFragment.id ? inboxFragment : nil
     }
 }

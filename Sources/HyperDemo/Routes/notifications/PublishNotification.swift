@@ -5,14 +5,14 @@ import Hyper
 struct PublishNotification: Route {
     static let method = HTTPRequest.Method.post
 
-    static func respond(to request: Request) throws -> Response {
+    static func respond(to request: Request) async throws -> Response {
         let form = request.formFields
         let userID = try NotificationsPage.userID(in: form["user_id"])
         guard let title = form["title"], !title.isEmpty else {
             throw HTTPError(.badRequest, message: "A notification needs a title.")
         }
-        let delivered = DemoServices.shared.notifications.publish(
+        let id = try await DemoServices.shared.notifications.publish(
             to: userID, title: title, message: form["message"] ?? "")
-        return Response(text: "Delivered to \(delivered) open streams.")
+        return Response(text: "Published as event \(id).")
     }
 }

@@ -1,27 +1,46 @@
 import Hyper
 
-/// `/notifications/stream?user_id=N`: the seed's live notifications, in its three formats.
+/// `/notifications/stream?user_id=N`: the seed's live notifications, in its three formats. Each
+/// notification is an HTML `notification` event and a JSON `count` event carrying its id; the
+/// stream resumes after `Last-Event-ID` or `?after=`, or sends `reset` when it cannot.
 struct NotificationStream: EventStream {
     let userID: Int
+    let start: ResumePoint
 
     init(request: Request) throws {
         userID = try NotificationsPage.userID(in: request.query["user_id"])
+        start = request.resumePoint
     }
 
     func stream(to events: EventSink) async throws {
-        let notifications = DemoServices.shared.notifications.subscribe(userID: userID)
+        let notifications = DemoServices.shared.notifications.subscribe(userID: userID, from: start)
         try await events.send(#"<div class="info">Connected to notifications</div>"# as HTML)
-        for await notification in notifications {
-            try await events.send(
-                "notification",
-                """
-                <div class="notification">
-                <strong>\(notification.title)</strong>
-                <p>\(notification.message)</p>
-                <time>\(notification.timestamp)</time>
-                </div>
-                """ as HTML)
-            try await events.send(ServerSentEvent(event: "count", data: ["unread": notification.unreadCount]))
+        try await events.send(position: notifications.start)
+        for await delivery in notifications {
+            switch delivery {
+            case .event(let event):
+                try await events.send(event) { event in
+                    [
+                        try ServerSentEvent(event: "notification", data: event.message.html),
+                        try ServerSentEvent(event: "count", data: ["unread": event.message.unreadCount]),
+                    ]
+                }
+            case .reset(let reset):
+                try await events.send(reset)
+            }
         }
+    }
+}
+
+extension UserNotification {
+    /// The notification as the page and the stream show it.
+    var html: HTML {
+        """
+        <div class="notification">
+        <strong>\(title)</strong>
+        <p>\(message)</p>
+        <time>\(timestamp)</time>
+        </div>
+        """
     }
 }

@@ -1,19 +1,29 @@
 import Hyper
 
-/// `/status/{user_id}`: a page with a `status` fragment. Requested with
-/// `Accept: text/event-stream`, the same URL streams that fragment, re-rendered with fresh data
-/// on each update (the seed's `render(fragments="status")`); an htmx request targeting
-/// `status` gets the fragment alone. `POST /status/{user_id}` changes the status.
+/// `/status/{user_id}`: a page with a `status` fragment. Its stream link
+/// (`/status/{user_id}?after=<id>`, the `after` parameter selecting the stream whatever the
+/// `Accept` header says) sends that fragment re-rendered for each change after the one the page
+/// shows (the seed's `render(fragments="status")`), as does a request with
+/// `Accept: text/event-stream`; after a `reset` it sends the fragment with the status as it is
+/// then. An htmx request targeting `status` gets the fragment alone. `POST /status/{user_id}`
+/// changes the status.
 struct StatusPage: Page, EventStream, FragmentPage {
     let userID: Int
     let status: String
+    let position: EventID
+    let start: ResumePoint
 
-    init(request: Request) throws {
+    init(request: Request) async throws {
         userID = try request.parameter("user_id")
-        status = DemoServices.shared.statuses.status(of: userID)
+        (status, position) = try await DemoServices.shared.statuses.status(of: userID)
+        start = request.resumePoint
     }
 
     var statusFragment: Fragment {
+        Self.statusFragment(status)
+    }
+
+    static func statusFragment(_ status: String) -> Fragment {
         Fragment(id: "status") { "Status: \(status)" }
     }
 
@@ -21,7 +31,8 @@ struct StatusPage: Page, EventStream, FragmentPage {
         Layout(title: "Status of user \(userID)") {
             """
             <h1>Status of user \(userID)</h1>
-            <div hx-ext="sse" sse-connect="/status/\(userID)" sse-swap="status" hx-swap="innerHTML">
+            <div hx-ext="sse" sse-connect="/status/\(userID)?after=\(position.description)" sse-swap="status" \
+            hx-swap="innerHTML">
             \(statusFragment)
             </div>
             <form hx-post="/status/\(userID)" hx-swap="none">
@@ -37,17 +48,20 @@ struct StatusPage: Page, EventStream, FragmentPage {
     }
 
     func stream(to events: EventSink) async throws {
-        let updates = DemoServices.shared.statuses.updates(of: userID)
+        let updates = DemoServices.shared.statuses.updates(of: userID, from: start)
         try await events.send("status", statusFragment.html)
-        for await _ in updates {
-            let fresh = Self(userID: userID)
-            try await events.send("status", fresh.statusFragment.html)
+        try await events.send(position: updates.start)
+        for await update in updates {
+            switch update {
+            case .event(let event):
+                try await events.send(event) { event in
+                    try ServerSentEvent(event: "status", data: Self.statusFragment(event.message.status).html)
+                }
+            case .reset(let reset):
+                try await events.send(reset)
+                let (status, _) = try await DemoServices.shared.statuses.status(of: userID)
+                try await events.send("status", Self.statusFragment(status).html)
+            }
         }
-    }
-
-    /// The page of `userID` with the status as it is now.
-    private init(userID: Int) {
-        self.userID = userID
-        status = DemoServices.shared.statuses.status(of: userID)
     }
 }

@@ -5,12 +5,12 @@ import Hyper
 struct UpdateStatus: Route {
     static let method = HTTPRequest.Method.post
 
-    static func respond(to request: Request) throws -> Response {
+    static func respond(to request: Request) async throws -> Response {
         let userID: Int = try request.parameter("user_id")
         guard let status = request.formFields["status"], !status.isEmpty else {
             throw HTTPError(.badRequest, message: "A status update needs a status.")
         }
-        let delivered = DemoServices.shared.statuses.setStatus(status, of: userID)
-        return Response(text: "Delivered to \(delivered) open streams.")
+        let id = try await DemoServices.shared.statuses.setStatus(status, of: userID)
+        return Response(text: "Published as event \(id).")
     }
 }

@@ -4,13 +4,13 @@ import Hyper
 struct PostChatMessage: Route {
     static let method = HTTPRequest.Method.post
 
-    static func respond(to request: Request) throws -> Response {
+    static func respond(to request: Request) async throws -> Response {
         let room: String = try request.parameter("room_id")
         let form = request.formFields
         guard let user = form["user"], !user.isEmpty, let text = form["text"], !text.isEmpty else {
             throw HTTPError(.badRequest, message: "A chat message needs a user and a text.")
         }
-        let delivered = DemoServices.shared.chat.post(text, by: user, to: room)
-        return Response(text: "Delivered to \(delivered) open streams.")
+        let id = try await DemoServices.shared.chat.post(text, by: user, to: room)
+        return Response(text: "Published as event \(id).")
     }
 }

@@ -1,13 +1,20 @@
 import Foundation
 import Hyper
 
-/// `/chat/{room_id}/stream`: the seed's real-time chat. A `connected` JSON event, then each
-/// message posted to this room (and no other) as HTML.
+/// `/chat/{room_id}/stream`: the seed's real-time chat. A `connected` JSON event, a `retry:` of
+/// half a second, then each message posted to this room (and no other) as HTML with its id;
+/// resumes after `Last-Event-ID` or `?after=`, or sends `reset` when it cannot. Ends when
+/// `/debug/chat/{room_id}/cut` says so, and answers 503 while that asks for refusals.
 struct ChatStream: EventStream {
     let room: String
+    let start: ResumePoint
 
     init(request: Request) throws {
         room = try request.parameter("room_id")
+        start = request.resumePoint
+        if DemoServices.shared.chat.refusesConnection(to: room) {
+            throw HTTPError(.serviceUnavailable, message: "This room refuses streams for a moment.")
+        }
     }
 
     private struct Connected: Encodable {
@@ -16,22 +23,21 @@ struct ChatStream: EventStream {
     }
 
     func stream(to events: EventSink) async throws {
-        let messages = DemoServices.shared.chat.subscribe(to: room)
+        let chat = DemoServices.shared.chat
+        let messages = chat.subscribe(to: room, from: start)
+        let cut = chat.cutSignal(of: room)
         try await events.send(
             ServerSentEvent(event: "connected", data: Connected(room: room, time: Date.now.formatted(.iso8601))))
-        for await message in messages {
-            try await events.send(
-                "message",
-                """
-                <div class="message" id="msg-\(message.id)">
-                <img src="\(message.user.avatar)" alt="\(message.user.name)">
-                <div>
-                <strong>\(message.user.name)</strong>
-                <p>\(message.text)</p>
-                <time>\(message.timestamp)</time>
-                </div>
-                </div>
-                """ as HTML)
+        try await events.send(.retry(.milliseconds(500)))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await events.relay(messages) { event in try ServerSentEvent(event: "message", data: event.html) }
+            }
+            group.addTask {
+                for await _ in cut { return }
+            }
+            try await group.next()
+            group.cancelAll()
         }
     }
 }

@@ -1,0 +1,243 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The durable event log that instances share: one PostgreSQL table holding every message
+/// published, each under an id the database gives it.
+///
+/// ```sql
+/// CREATE TABLE hyper_events (
+///     id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+///     topic      text        NOT NULL,
+///     payload    bytea       NOT NULL,
+///     created_at timestamptz NOT NULL DEFAULT clock_timestamp());
+/// CREATE INDEX hyper_events_topic_id ON hyper_events (topic, id);
+/// CREATE INDEX hyper_events_created_at ON hyper_events (created_at);
+/// CREATE TABLE hyper_events_horizon (pruned_through bigint NOT NULL);  -- one row
+/// CREATE FUNCTION hyper_events_append(new_topic text, new_payload bytea) RETURNS bigint;
+/// ```
+///
+/// `prepare()` creates these when missing (and replaces the function). An append is one call of
+/// `hyper_events_append`, its own transaction: it takes a transaction-scoped advisory lock,
+/// inserts the row and sends `NOTIFY hyper_events, '<id>:<topic>'`, and returns after the commit.
+/// The lock makes ids visible in the order they were given: once id N is readable, every smaller
+/// id is committed or never will be, so a reader that remembers the last id it read misses
+/// nothing. (PostgreSQL already serialises the commits of transactions that notify, so the lock
+/// costs little more; being taken inside the function, it is never held across a round trip to
+/// the app.) Retention deletes rows
+/// older than the history window and remembers the highest id it deleted, so a resume from
+/// before it is known to have a gap.
+public struct PostgresEventLog: Sendable {
+    /// The notification channel every append notifies.
+    public static let channel = "hyper_events"
+    /// Longest topic in UTF-8 bytes; the notification carries it, and must stay under 8,000 bytes.
+    public static let maximumTopicLength = 1024
+
+    let client: PostgresClient
+    let logger: Logger
+    /// How long an append may wait for the database before it fails as unavailable.
+    public var timeout: Duration
+
+    /// A log written and read through `client`, whose `run()` must be running.
+    public init(client: PostgresClient, timeout: Duration = .seconds(5), logger: Logger) {
+        self.client = client
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    /// Creates the tables and indexes when missing; several instances may call it at once.
+    public static func prepare(on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.schemaLockKey))", logger: logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS hyper_events (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    topic text NOT NULL,
+                    payload bytea NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT clock_timestamp())
+                """, logger: logger)
+            try await connection.query(
+                "CREATE INDEX IF NOT EXISTS hyper_events_topic_id ON hyper_events (topic, id)", logger: logger)
+            try await connection.query(
+                "CREATE INDEX IF NOT EXISTS hyper_events_created_at ON hyper_events (created_at)", logger: logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS hyper_events_horizon (pruned_through bigint NOT NULL)", logger: logger)
+            try await connection.query(
+                """
+                CREATE OR REPLACE FUNCTION hyper_events_append(new_topic text, new_payload bytea) RETURNS bigint
+                LANGUAGE plpgsql AS $$
+                DECLARE
+                    new_id bigint;
+                BEGIN
+                    PERFORM pg_advisory_xact_lock(\(unescaped: String(Self.appendLockKey)));
+                    INSERT INTO hyper_events (topic, payload) VALUES (new_topic, new_payload) RETURNING id INTO new_id;
+                    PERFORM pg_notify('\(unescaped: Self.channel)', new_id || ':' || new_topic);
+                    RETURN new_id;
+                END $$
+                """, logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO hyper_events_horizon (pruned_through)
+                SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM hyper_events_horizon)
+                """, logger: logger)
+        }
+    }
+
+    /// Appends `payload` to `topic`, notifies every listening instance, and returns the row's id
+    /// once committed.
+    ///
+    /// Throws `PostgresTopicError` for a topic the log cannot hold, and `EventLogUnavailableError`
+    /// when the database cannot be reached or does not answer within `timeout`; then nothing was
+    /// committed, unless the commit itself got through and only its answer was lost.
+    public func append(_ payload: [UInt8], to topic: String) async throws -> Int64 {
+        try Self.check(topic)
+        let logger = logger
+        return try await unavailableOnFailure("append to \(topic)") {
+            // One statement, its own transaction: the lock is held for the server's work and the
+            // commit only, never across a round trip to this process.
+            let rows = try await client.query(
+                "SELECT hyper_events_append(\(topic), \(ByteBuffer(bytes: payload)))", logger: logger)
+            var id: Int64?
+            for try await row in rows.decode(Int64.self) { id = row }
+            guard let id else {
+                throw EventLogUnavailableError(operation: "append to \(topic)", cause: "no id returned")
+            }
+            return id
+        }
+    }
+
+    /// Up to `limit` events of `topic` with ids greater than `id`, oldest first.
+    public func events(in topic: String, after id: Int64, limit: Int = 1000) async throws -> [StoredEvent] {
+        try await unavailableOnFailure("read \(topic)") {
+            try await client.withConnection { connection in
+                try await Self.events(in: topic, after: id, limit: limit, on: connection, logger: logger)
+            }
+        }
+    }
+
+    /// The newest `limit` events of `topic`, oldest first, and the position they were read at:
+    /// every event committed before the call has an id up to it, every later one a greater id.
+    public func recent(_ limit: Int, in topic: String) async throws -> (events: [StoredEvent], position: Int64) {
+        try await unavailableOnFailure("read \(topic)") {
+            try await client.withConnection { connection in
+                let position = try await Self.horizon(on: connection, logger: logger).latest
+                let rows = try await connection.query(
+                    """
+                    SELECT id, topic, payload FROM (
+                        SELECT id, topic, payload FROM hyper_events
+                        WHERE topic = \(topic) AND id <= \(position) ORDER BY id DESC LIMIT \(limit)) AS newest
+                    ORDER BY id
+                    """, logger: logger)
+                return (try await Self.collect(rows), position)
+            }
+        }
+    }
+
+    /// The log's bounds: the highest id deleted by retention and the highest id written.
+    public func horizon() async throws -> EventLogHorizon {
+        try await unavailableOnFailure("read the horizon") {
+            try await client.withConnection { connection in
+                try await Self.horizon(on: connection, logger: logger)
+            }
+        }
+    }
+
+    /// Deletes the events committed more than `age` ago; returns how many went.
+    @discardableResult
+    public func prune(olderThan age: Duration) async throws -> Int {
+        let seconds = Double(age.components.seconds) + Double(age.components.attoseconds) / 1e18
+        return try await unavailableOnFailure("prune") {
+            try await client.withConnection { connection in
+                let rows = try await connection.query(
+                    """
+                    WITH gone AS (
+                        DELETE FROM hyper_events
+                        WHERE created_at < clock_timestamp() - make_interval(secs => \(seconds))
+                        RETURNING id),
+                    raised AS (
+                        UPDATE hyper_events_horizon SET pruned_through = greatest(pruned_through, (SELECT max(id) FROM gone))
+                        WHERE EXISTS (SELECT 1 FROM gone))
+                    SELECT count(*) FROM gone
+                    """, logger: logger)
+                var count: Int64 = 0
+                for try await row in rows.decode(Int64.self) { count = row }
+                return Int(count)
+            }
+        }
+    }
+
+    static func events(
+        in topic: String, after id: Int64, limit: Int, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [StoredEvent] {
+        let rows = try await connection.query(
+            """
+            SELECT id, topic, payload FROM hyper_events WHERE topic = \(topic) AND id > \(id) ORDER BY id LIMIT \(limit)
+            """, logger: logger)
+        return try await collect(rows)
+    }
+
+    static func events(
+        after id: Int64, limit: Int, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [StoredEvent] {
+        let rows = try await connection.query(
+            "SELECT id, topic, payload FROM hyper_events WHERE id > \(id) ORDER BY id LIMIT \(limit)", logger: logger)
+        return try await collect(rows)
+    }
+
+    static func horizon(on connection: PostgresConnection, logger: Logger) async throws -> EventLogHorizon {
+        let rows = try await connection.query(
+            """
+            SELECT (SELECT pruned_through FROM hyper_events_horizon LIMIT 1),
+                   coalesce((SELECT max(id) FROM hyper_events), 0)
+            """, logger: logger)
+        var horizon = EventLogHorizon(prunedThrough: 0, latest: 0)
+        for try await (pruned, latest) in rows.decode((Int64?, Int64).self) {
+            horizon = EventLogHorizon(prunedThrough: pruned ?? 0, latest: max(latest, pruned ?? 0))
+        }
+        return horizon
+    }
+
+    private static func collect(_ rows: PostgresRowSequence) async throws -> [StoredEvent] {
+        var events: [StoredEvent] = []
+        for try await (id, topic, payload) in rows.decode((Int64, String, ByteBuffer).self) {
+            events.append(StoredEvent(id: id, topic: topic, payload: Array(buffer: payload)))
+        }
+        return events
+    }
+
+    /// Whether the log can hold `topic`: at most `maximumTopicLength` bytes, no NUL.
+    public static func canHold(_ topic: String) -> Bool {
+        topic.utf8.count <= maximumTopicLength && !topic.utf8.contains(0)
+    }
+
+    static func check(_ topic: String) throws(PostgresTopicError) {
+        if topic.utf8.count > maximumTopicLength { throw PostgresTopicError(topic: topic, reason: .tooLong) }
+        if topic.utf8.contains(0) { throw PostgresTopicError(topic: topic, reason: .containsNUL) }
+    }
+
+    /// Runs `body` within `timeout`, a deadline that holds even if `body` does not stop on
+    /// cancellation; any failure becomes `EventLogUnavailableError`. (A route that
+    /// lets it through answers 503 and the app logs it; readers that retry log nothing.)
+    private func unavailableOnFailure<Result: Sendable>(
+        _ operation: String, _ body: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        do {
+            guard let result = try await Deadline.run(within: timeout, body) else {
+                throw EventLogUnavailableError(operation: operation, cause: "no answer within \(timeout)")
+            }
+            return result
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            let unavailable =
+                error as? EventLogUnavailableError
+                ?? EventLogUnavailableError(operation: operation, cause: String(reflecting: error))
+            throw unavailable
+        }
+    }
+
+    /// Advisory lock keys (arbitrary constants, the bytes of "hyperapp" and "hypersch").
+    static let appendLockKey: Int64 = 0x6879_7065_7261_7070
+    static let schemaLockKey: Int64 = 0x6879_7065_7273_6368
+}
