@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Hyper", targets: ["Hyper"]),
+        .library(name: "HyperTesting", targets: ["HyperTesting"]),
         .library(name: "HyperPostgres", targets: ["HyperPostgres"]),
         .executable(name: "hyper-demo", targets: ["HyperDemo"]),
         .plugin(name: "RouteTablePlugin", targets: ["RouteTablePlugin"]),
@@ -44,8 +45,11 @@ let package = Package(
                 "HyperTransport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What an app's tests import: an in-process client and an event-stream reader.
+        .target(name: "HyperTesting", dependencies: ["Hyper"]),
         // Live topics shared by several instances through PostgreSQL: its own module, so apps without a
         // database do not build postgres-nio.
         .target(
@@ -65,19 +69,15 @@ let package = Package(
         // The demo app, served as `hyper-demo`.
         .executableTarget(
             name: "HyperDemo",
-            dependencies: [
-                "Hyper",
-                "HyperPostgres",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["Hyper", "HyperPostgres"],
             plugins: ["RouteTablePlugin"]
         ),
         .testTarget(name: "HyperTransportTests", dependencies: ["HyperTransport"]),
-        .testTarget(name: "HyperTests", dependencies: ["Hyper"]),
+        .testTarget(name: "HyperTests", dependencies: ["Hyper", "HyperTesting"]),
         .testTarget(name: "HyperPostgresTests", dependencies: ["HyperPostgres", "Hyper"]),
         .testTarget(
-            name: "HyperDemoTests", dependencies: ["HyperDemo", "Hyper", "HyperTransport"], exclude: ["Fixtures"]),
+            name: "HyperDemoTests", dependencies: ["HyperDemo", "Hyper", "HyperTesting", "HyperTransport"],
+            exclude: ["Fixtures"]),
         // Also builds the fixture packages under Tests/Fixtures/ (not a target) with `swift build`.
         .testTarget(name: "RouteTableGeneratorTests", dependencies: ["RouteTableGenerator"]),
     ]

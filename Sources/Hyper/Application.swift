@@ -48,6 +48,8 @@ public final class Application: Sendable {
     public let router: Router
     public let configuration: Configuration
     public let logger: Logger
+    /// What the app's routes share, read through `Request.service(_:)`.
+    public let services: Services
     private let runningTasks = Atomic<Int>(0)
     /// The streams being served.
     let streams = StreamRegistry()
@@ -60,9 +62,12 @@ public final class Application: Sendable {
     /// The server `run` serves with, for the status page.
     let runningServer = Mutex<TransportServer?>(nil)
 
-    public init(router: Router, configuration: Configuration = .init(), logger: Logger) {
+    public init(
+        router: Router, configuration: Configuration = .init(), services: Services = Services(), logger: Logger
+    ) {
         self.router = router
         self.configuration = configuration
+        self.services = services
         self.logger = logger
     }
 
@@ -91,6 +96,7 @@ public final class Application: Sendable {
             matched(pattern)
             var request = request
             request.pathParameters = parameters
+            request.services = services
             return await response(for: request, from: handler)
         }
     }

@@ -17,6 +17,8 @@ public struct Request: Sendable {
     public var body: [UInt8]
     /// The values of the `{name}` segments of the matched route pattern.
     public var pathParameters: PathParameters
+    /// The services of the application serving the request (see `Services`), set when it is routed.
+    public internal(set) var services = Services()
 
     public init(
         method: HTTPRequest.Method, path: String, mountPrefix: String = "", query: QueryParameters = QueryParameters(),

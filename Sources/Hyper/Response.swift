@@ -58,6 +58,12 @@ public struct Response: Sendable {
     }
 
     /// The body's bytes when it is in memory; empty for a stream.
+    /// The CGI header block this response is sent with, over FastCGI and SCGI alike (`Status:`,
+    /// its fields with Hyper's defaults, an empty line): what an in-process test reads.
+    public var encodedHead: [UInt8] {
+        ResponseHead.encode(self)
+    }
+
     var bodyBytes: [UInt8] {
         if case .bytes(let bytes) = body { return bytes }
         return []

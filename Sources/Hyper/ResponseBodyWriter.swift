@@ -18,8 +18,8 @@ public struct ResponseBodyWriter: Sendable {
         }
     }
 
-    /// A writer handing each chunk to `send`, to collect a body in memory.
-    init(send: @escaping @Sendable ([UInt8]) async throws -> Void) {
+    /// A writer handing each chunk to `send`: to collect a body in memory or read it in a test.
+    public init(send: @escaping @Sendable ([UInt8]) async throws -> Void) {
         self.send = send
     }
 

@@ -1,4 +1,5 @@
 import Logging
+import HyperTesting
 import Testing
 
 @testable import Hyper
@@ -19,43 +20,41 @@ struct ApplicationTests {
 
     struct SecretFailure: Error { let detail: String }
 
-    private func app() throws -> Application {
+    private func app() throws -> TestClient {
         var router = Router()
         try router.add("/hello/{name}", Greeting.self)
-        return Application(router: router, logger: Logger(label: "test"))
+        return TestClient(Application(router: router, logger: Logger(label: "test")))
     }
-
-    private func body(_ response: Response) -> String { String(decoding: response.bodyBytes, as: UTF8.self) }
 
     @Test("a page renders with its path parameter escaped")
     func rendersPage() async throws {
-        let response = try await app().response(for: Request(method: .get, path: "/hello/<b>"))
+        let response = try await app().get("/hello/<b>")
         #expect(response.status == .ok)
-        #expect(response.headerFields[.contentType] == "text/html; charset=utf-8")
-        #expect(body(response) == "<h1>Hello, &lt;b&gt;</h1>")
+        #expect(response[.contentType] == "text/html; charset=utf-8")
+        #expect(response.text == "<h1>Hello, &lt;b&gt;</h1>")
     }
 
     @Test("a thrown HTTPError becomes its status with its message escaped")
     func httpError() async throws {
-        let response = try await app().response(for: Request(method: .get, path: "/hello/teapot"))
+        let response = try await app().get("/hello/teapot")
         #expect(response.status.code == 418)
-        #expect(body(response).contains("<p>Short &amp; stout</p>"))
+        #expect(response.text.contains("<p>Short &amp; stout</p>"))
     }
 
     @Test("any other error becomes a 500 that reveals nothing")
     func hiddenError() async throws {
-        let response = try await app().response(for: Request(method: .get, path: "/hello/boom"))
+        let response = try await app().get("/hello/boom")
         #expect(response.status == .internalServerError)
-        #expect(!body(response).contains("hunter2"))
-        #expect(!body(response).contains("SecretFailure"))
+        #expect(!response.text.contains("hunter2"))
+        #expect(!response.text.contains("SecretFailure"))
     }
 
     @Test("unknown paths are 404 and wrong methods 405 with Allow")
     func notFoundAndNotAllowed() async throws {
         let app = try app()
-        #expect(await app.response(for: Request(method: .get, path: "/nope")).status == .notFound)
-        let notAllowed = await app.response(for: Request(method: .post, path: "/hello/x"))
+        #expect(await app.get("/nope").status == .notFound)
+        let notAllowed = await app.send(.post, "/hello/x", body: [])
         #expect(notAllowed.status == .methodNotAllowed)
-        #expect(notAllowed.headerFields[.allow] == "GET, HEAD")
+        #expect(notAllowed[.allow] == "GET, HEAD")
     }
 }
