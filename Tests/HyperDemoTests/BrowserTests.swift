@@ -55,8 +55,8 @@ struct BrowserTests {
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        if await !exits(process, within: .seconds(120)) {
-            try? output.write(contentsOf: Data("BrowserTests: stopped scripts/browser-test after 120 s\n".utf8))
+        if await !exits(process, within: .seconds(300)) {
+            try? output.write(contentsOf: Data("BrowserTests: stopped scripts/browser-test after 300 s\n".utf8))
             kill(process.processIdentifier, SIGTERM)
             if await !exits(process, within: .seconds(10)) { kill(process.processIdentifier, SIGKILL) }
         }
