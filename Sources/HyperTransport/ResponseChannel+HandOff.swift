@@ -1,0 +1,53 @@
+extension ResponseChannel {
+    /// Takes over `connection`, whose header block (`headBytes` bytes) the request thread has
+    /// written, and registers it with the pump; `whenDone` is called once, when the response
+    /// has ended or the client has gone. Returns false, taking nothing over, if the connection
+    /// could not be made non-blocking, the pump refused it, or the response is no longer
+    /// buffering (the caller then ends the response itself).
+    func handOff(
+        _ connection: StreamConnection, headBytes: Int, whenDone: @escaping @Sendable (ResponseOutcome) -> Void
+    ) -> Bool {
+        guard connection.isNonBlocking, let token = pump.add(self, descriptor: connection.descriptor) else {
+            return false
+        }
+        let aftermath = machine.withLock {
+            $0.handOff(connection, token: token, headBytes: headBytes, whenDone: whenDone, io: pumpIO)
+        }
+        guard let aftermath else {
+            pump.remove(descriptor: connection.descriptor, token: token)
+            return false
+        }
+        run(aftermath)
+        return true
+    }
+
+    /// The pump saw the connection writable again.
+    func connectionWritable() {
+        run(machine.withLock { $0.connectionWritable(io: pumpIO) })
+    }
+
+    /// The pump saw the web server close the connection: the client has gone.
+    func connectionHungUp() {
+        run(machine.withLock { $0.connectionHungUp() })
+    }
+
+    /// Sends the heartbeat if the stream has been silent for its interval.
+    func sendHeartbeatIfDue(at now: ContinuousClock.Instant) {
+        run(machine.withLock { $0.sendHeartbeatIfDue(at: now, io: pumpIO) })
+    }
+
+    /// The handed-off connection's I/O: its own non-blocking writes, the pump's watch.
+    var pumpIO: PumpIO { PumpIO(pump: pump) }
+
+    struct PumpIO: HandedOffIO {
+        let pump: StreamPump
+
+        func write(_ connection: inout StreamConnection) -> StreamConnection.WriteOutcome {
+            connection.writePending()
+        }
+
+        func watchWritable(_ watch: Bool, descriptor: Int32, token: UInt64) -> Bool {
+            pump.watchWritable(watch, descriptor: descriptor, token: token)
+        }
+    }
+}
