@@ -8,29 +8,31 @@ extension Application {
     /// than `Configuration.slowRequestThreshold` is also logged as a warning and counted. Below
     /// the info level no access-line work is done.
     func logAccess(
-        method: String, path: String, record: ResponseRecord, outcome: ResponseOutcome, started: ContinuousClock.Instant
+        method: String, path: String, logEntry: AccessLogEntry, outcome: ResponseOutcome,
+        started: ContinuousClock.Instant
     ) {
         let duration = ContinuousClock.now - started
         let path = path.escapingControlCharacters
-        if let threshold = configuration.slowRequestThreshold, duration > threshold, record.stream == nil {
+        if let threshold = configuration.slowRequestThreshold, duration > threshold, logEntry.stream == nil {
             slowRequests.add(1, ordering: .relaxed)
             logger.warning(
                 "Hyper: slow request",
                 metadata: [
-                    "method": "\(method)", "path": "\(path)", "route": "\(record.route ?? "-")",
+                    "method": "\(method)", "path": "\(path)", "route": "\(logEntry.route ?? "-")",
                     "ms": "\(rounded(duration.milliseconds))",
                 ])
         }
         guard logger.logLevel <= .info else { return }
         var metadata: Logger.Metadata = [
-            "status": "\(record.status)", "bytes": "\(outcome.bytesWritten)", "ms": "\(rounded(duration.milliseconds))",
+            "status": "\(logEntry.status)", "bytes": "\(outcome.bytesWritten)",
+            "ms": "\(rounded(duration.milliseconds))",
         ]
-        if let route = record.route { metadata["route"] = "\(route)" }
-        if record.clientDisconnected || outcome.clientDisconnected { metadata["client"] = "gone" }
-        if let stream = record.stream {
+        if let route = logEntry.route { metadata["route"] = "\(route)" }
+        if logEntry.clientDisconnected || outcome.clientDisconnected { metadata["client"] = "gone" }
+        if let stream = logEntry.stream {
             metadata["stream_s"] = "\(rounded((ContinuousClock.now - stream.started).seconds))"
             metadata["writes"] = "\(stream.sent.writes)"
-            if record.endedByServer { metadata["ended"] = "shutdown" }
+            if logEntry.endedByServer { metadata["ended"] = "shutdown" }
         }
         logger.info("\(method) \(path)", metadata: metadata)
     }

@@ -55,7 +55,7 @@ extension Application {
                     "Hyper: figures",
                     metadata: [
                         "signal": "\(name)", "threads": "\(figures.threads)", "accepting": "\(figures.accepting)",
-                        "busy": "\(figures.busy)", "streams": "\(figures.handedOffStreams)",
+                        "busy": "\(figures.busy)", "streams": "\(streams.count)",
                         "requests": "\(figures.acceptedRequests)",
                     ])
             default:
@@ -83,7 +83,7 @@ extension Application {
     /// stream's header block is written, and the stream goes on without it.
     func serve(_ exchange: any TransportExchange) {
         let started = ContinuousClock.now
-        let record = ResponseRecord()
+        let logEntry = AccessLogEntry()
         let request: Request
         do {
             request = try readRequest(from: exchange)
@@ -96,20 +96,21 @@ extension Application {
                 "Hyper: bad request",
                 metadata: ["status": "\(error.status.code)", "error": "\(error.message.escapingControlCharacters)"])
             let response = error.response(for: Request(method: .get, path: "/"))
-            let outcome = exchange.writeResponse(encodeHead(of: response, record: record) + response.bodyBytes)
-            logAccess(method: "-", path: "-", record: record, outcome: outcome, started: started)
+            let outcome = exchange.writeResponse(encodeHead(of: response, logEntry: logEntry) + response.bodyBytes)
+            logAccess(method: "-", path: "-", logEntry: logEntry, outcome: outcome, started: started)
             return
         }
         let channel = exchange.makeResponseChannel()
         let task = Task(executorPreference: channel.executor) { [self, request] in
-            await trackTask { await produceResponse(to: request, into: channel, record: record) }
+            await trackTask { await produceResponse(to: request, into: channel, logEntry: logEntry) }
         }
         exchange.writeResponse(from: channel) { [self] outcome in
             task.cancel()  // the response is over; a stream's route may still be waiting for its next event
-            if outcome.clientDisconnected { record.clientDisconnected = true }
-            if channel.wasEndedFromOutside { record.endedByServer = true }
+            if outcome.clientDisconnected { logEntry.clientDisconnected = true }
+            if channel.wasEndedFromOutside { logEntry.endedByServer = true }
+            if let stream = logEntry.responseEnded() { streams.remove(stream) }
             logAccess(
-                method: request.method.rawValue, path: request.path, record: record, outcome: outcome,
+                method: request.method.rawValue, path: request.path, logEntry: logEntry, outcome: outcome,
                 started: started)
         }
     }
@@ -146,23 +147,21 @@ extension Application {
     }
 
     /// Runs the route on a task and writes its response into `channel`.
-    private func produceResponse(to request: Request, into channel: ResponseChannel, record: ResponseRecord) async {
+    private func produceResponse(to request: Request, into channel: ResponseChannel, logEntry: AccessLogEntry) async {
         defer { channel.finish() }
         var response = await routedResponse(
             to: request,
             notFound: { statusResponse(for: request) ?? HTTPError(.notFound).response(for: request) },
-            matched: { record.route = $0.description })
-        let maxStreams = runningServer.withLock { $0 }?.maxStreams ?? .max
-        let isAdmittedStream = response.isStream && admitStream(within: maxStreams)
-        defer { if isAdmittedStream { admittedStreams.subtract(1, ordering: .relaxed) } }
-        if response.isStream && !isAdmittedStream {
-            logger.warning(
-                "Hyper: stream refused with 503: the stream limit is reached (raise --max-streams or LimitNOFILE)",
-                metadata: ["path": "\(request.path.escapingControlCharacters)", "max-streams": "\(maxStreams)"])
-            response = HTTPError(.serviceUnavailable, headerFields: [.retryAfter: "5"]).response(for: request)
+            matched: { logEntry.route = $0.description })
+        var admitted: AdmittedStream?
+        if case .stream(let body) = response.body {
+            admitted = admitStream(body, to: request, into: channel, logEntry: logEntry)
+            if admitted == nil {
+                response = HTTPError(.serviceUnavailable, headerFields: [.retryAfter: "5"]).response(for: request)
+            }
         }
         let isHead = request.method == .head
-        let head = encodeHead(of: response, record: record)
+        let head = encodeHead(of: response, logEntry: logEntry)
         do {
             switch response.body {
             case .bytes(let bytes):
@@ -173,7 +172,9 @@ extension Application {
                         ResponseChannel.Heartbeat(interval: configuration.heartbeatInterval, bytes: $0)
                     })
                 try await channel.send(head)
-                if !isHead { try await writeStream(body, to: request, into: channel, record: record) }
+                if !isHead, let admitted {
+                    try await writeStream(body, stream: admitted, into: channel, logEntry: logEntry)
+                }
             }
         } catch is ClientDisconnectedError, is CancellationError, is ResponseEndedError {
             // The request thread saw the client go, or the server ended the stream: both logged.
@@ -187,22 +188,9 @@ extension Application {
         }
     }
 
-    /// Counts one more stream unless `limit` are already open; returns whether it was counted.
-    /// The count spans the stream's whole life, from before its header is written.
-    private func admitStream(within limit: Int) -> Bool {
-        var current = admittedStreams.load(ordering: .relaxed)
-        while current < limit {
-            let (exchanged, original) = admittedStreams.compareExchange(
-                expected: current, desired: current + 1, ordering: .relaxed)
-            if exchanged { return true }
-            current = original
-        }
-        return false
-    }
-
     /// The CGI header block for `response`, with Hyper's default headers added.
-    private func encodeHead(of response: Response, record: ResponseRecord) -> [UInt8] {
-        record.status = response.status.code
+    private func encodeHead(of response: Response, logEntry: AccessLogEntry) -> [UInt8] {
+        logEntry.status = response.status.code
         return ResponseHead.encode(response)
     }
 }

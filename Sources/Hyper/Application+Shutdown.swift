@@ -19,7 +19,10 @@ extension Application {
             metadata: [
                 "requests": "\(server.statistics.busy)", "streams ended": "\(endedStreams)",
             ])
-        let finished = server.waitUntilStopped(timeout: configuration.shutdownGracePeriod)
+        let deadline = ContinuousClock.now + configuration.shutdownGracePeriod
+        let finished =
+            server.waitUntilStopped(timeout: configuration.shutdownGracePeriod)
+            && streams.waitUntilEmpty(before: deadline)
         if !finished {
             logger.warning(
                 "Hyper: requests still in flight after the grace period are cut off",

@@ -13,7 +13,7 @@ extension Application {
             startTime: time(nil) - Int(uptime.rounded()),
             uptimeSeconds: uptime,
             acceptedRequests: statistics.acceptedRequests,
-            activeRequests: statistics.busy + statistics.handedOffStreams,
+            activeRequests: statistics.busy + streams.count,
             slowRequests: slowRequests.load(ordering: .relaxed),
             threads: .init(
                 total: statistics.threads, busy: statistics.busy, idle: statistics.threads - statistics.busy,

@@ -51,10 +51,9 @@ public final class Application: Sendable {
     /// What the app's routes share, read through `Request.service(_:)`.
     public let services: Services
     private let runningTasks = Atomic<Int>(0)
-    /// The streams being served.
+    /// The streams being served: admitted within the server's `maxStreams`, counted and ended
+    /// here alone.
     let streams = StreamRegistry()
-    /// Streams admitted within the server's `maxStreams` and not yet ended.
-    let admittedStreams = Atomic<Int>(0)
     /// Ordinary requests slower than `Configuration.slowRequestThreshold` so far.
     let slowRequests = Atomic<Int>(0)
     /// When the application was created, for the status page's uptime.

@@ -1,6 +1,6 @@
 /// Where an event stream sends its Server-Sent Events, one `send` per event.
 ///
-/// The seed's three yield formats map to `send` like this:
+/// Each form of `send` is one event on the wire:
 ///
 /// ```swift
 /// try await events.send("<div>Connected</div>")                       // data: <div>Connected</div>

@@ -1,6 +1,6 @@
 import HTTPTypes
 
-/// A route that answers with a stream of Server-Sent Events: the seed's `async def stream()`.
+/// A route that answers with a stream of Server-Sent Events.
 ///
 /// The initializer runs first, per request, and may throw an `HTTPError` (a bad parameter is a
 /// 400, not a broken stream); then `stream(to:)` sends events until it returns, throws, or the

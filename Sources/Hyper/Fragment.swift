@@ -1,5 +1,4 @@
-/// A named part of a page: an element with an `id` that can be rendered on its own, the seed's
-/// `render(fragments="status")`.
+/// A named part of a page: an element with an `id` that can be rendered on its own.
 ///
 /// A page builds its fragments from its data, places them in `body` by interpolation, and
 /// names them in `fragment(id:)` (see `FragmentPage`). The same fragment, rendered with fresh

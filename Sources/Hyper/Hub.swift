@@ -1,7 +1,7 @@
 import Logging
 
-/// Publish/subscribe by topic, where each topic is an ordered log that subscribers can resume:
-/// the seed's `subscribe_to_room(room_id)`, made so that a live page never misses a message.
+/// Publish/subscribe by topic, where each topic is an ordered log that subscribers can resume,
+/// so that a live page (a chat room, a feed) never misses a message.
 ///
 /// Every published message gets an `EventID`, strictly increasing within its topic, and stays in
 /// the topic's history for a while (`HubHistory`). A subscription starts from a `ResumePoint`,

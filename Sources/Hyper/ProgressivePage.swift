@@ -1,7 +1,7 @@
 import HTTPTypes
 
-/// A page written in pieces, each reaching the browser as soon as it is written: the seed's
-/// progressive HTML rendering, for large or slow pages.
+/// A page written in pieces, each reaching the browser as soon as it is written: progressive
+/// HTML, for large or slow pages.
 ///
 /// The initializer runs first and may throw an `HTTPError`; then `stream(to:)` writes the page.
 /// The response is `text/html` and nginx is told not to buffer it, so the browser shows the

@@ -1,7 +1,11 @@
+import Glibc
 import Synchronization
 
-/// The streaming responses an application is serving: listed by the status page, and ended
-/// cleanly, all at once, when the server shuts down.
+/// The streaming responses an application is serving, and the one count of them: a stream is
+/// admitted here within the server's stream limit before its header is written, and stays until
+/// its response has ended on the wire (its connection closed, or its client gone). The status
+/// page and the server's figures list and count them from here; a shutdown ends them all at
+/// once, cleanly, and waits for them here.
 final class StreamRegistry: Sendable {
     /// One open stream: where it came from, what it has sent, and how to end it.
     final class Entry: Sendable {
@@ -43,6 +47,15 @@ final class StreamRegistry: Sendable {
         }
     }
 
+    /// Whether a stream was admitted.
+    enum Admission: Equatable {
+        case admitted
+        /// `limit` streams are open: answer 503.
+        case full
+        /// `endAll` has run: the server is shutting down, end the stream at once.
+        case closed
+    }
+
     private struct State {
         var entries: [ObjectIdentifier: Entry] = [:]
         var isClosed = false
@@ -50,13 +63,13 @@ final class StreamRegistry: Sendable {
 
     private let state = Mutex(State())
 
-    /// Registers a stream; returns false, registering nothing, once `endAll` has run: the caller
-    /// must then end the stream itself at once.
-    func add(_ entry: Entry) -> Bool {
+    /// Registers a stream unless `limit` streams are open or `endAll` has run.
+    func admit(_ entry: Entry, within limit: Int) -> Admission {
         state.withLock { state in
-            guard !state.isClosed else { return false }
+            guard !state.isClosed else { return .closed }
+            guard state.entries.count < limit else { return .full }
             state.entries[ObjectIdentifier(entry)] = entry
-            return true
+            return .admitted
         }
     }
 
@@ -76,8 +89,23 @@ final class StreamRegistry: Sendable {
         return open.count
     }
 
+    /// How many streams are open.
+    var count: Int {
+        state.withLock { $0.entries.count }
+    }
+
     /// The open streams, oldest first.
     var entries: [Entry] {
         state.withLock { Array($0.entries.values) }.sorted { $0.started < $1.started }
+    }
+
+    /// Blocks the calling thread (never a task's) until no stream is open or `deadline` has
+    /// passed; returns whether none is.
+    func waitUntilEmpty(before deadline: ContinuousClock.Instant) -> Bool {
+        while count > 0 {
+            guard ContinuousClock.now < deadline else { return false }
+            usleep(5_000)
+        }
+        return true
     }
 }

@@ -31,14 +31,7 @@ extension PooledExchange {
                 healthy = write(chunks, into: &outcome) && (!isStream || flush())
                 if healthy && isStream {
                     let connection = releaseConnection()
-                    openStreams.increment()
-                    let handedOff = channel.handOff(connection, headBytes: outcome.bytesWritten) {
-                        [openStreams] outcome in
-                        openStreams.decrement()
-                        whenDone(outcome)
-                    }
-                    if handedOff { return }
-                    openStreams.decrement()
+                    if channel.handOff(connection, headBytes: outcome.bytesWritten, whenDone: whenDone) { return }
                     Glibc.close(connection.descriptor)
                     channel.markClientGone()
                     outcome.clientDisconnected = true

@@ -10,8 +10,6 @@ protocol PooledExchange: TransportExchange {
     var connectionDescriptor: Int32 { get }
     /// Wakes the exchange's thread when its route produces output.
     var wakeUp: WakeUpSignal { get }
-    /// The server's count of streams handed off and still open.
-    var openStreams: OpenStreamCount { get }
 
     /// Waits in `accept(2)` for a new connection, for at most `ListeningSocket.acceptWaitLimit`.
     func acceptConnection() -> AcceptOutcome

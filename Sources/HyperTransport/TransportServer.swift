@@ -71,8 +71,6 @@ public final class TransportServer: Sendable {
         public var busy: Int
         /// Requests accepted since start.
         public var acceptedRequests: Int
-        /// Streams whose connection was handed off by their request thread and is still open.
-        public var handedOffStreams: Int
     }
 
     /// The pool's counts are atomics, not one lock: every request of every thread updates them,
@@ -106,7 +104,6 @@ public final class TransportServer: Sendable {
     private let handler: @Sendable (any TransportExchange) -> Void
     private let state = Mutex(LogState())
     private let stopSignal = StopSignal()
-    private let openStreams = OpenStreamCount()
 
     /// Creates a server; `handler` runs on a request thread for each request.
     ///
@@ -150,12 +147,13 @@ public final class TransportServer: Sendable {
         stopSignal.raise()
     }
 
-    /// Blocks until every request thread has left and every handed-off stream has ended, or
-    /// `timeout` has passed; returns whether all have. Meant for shutdown, after `stop`.
+    /// Blocks until every request thread has left, or `timeout` has passed; returns whether all
+    /// have. Meant for shutdown, after `stop`. Streams whose connection was handed off go on
+    /// without a thread: whoever serves them (the framework's stream registry) waits for them.
     @discardableResult
     public func waitUntilStopped(timeout: Duration) -> Bool {
         let deadline = ContinuousClock.now + timeout
-        while statistics.threads > 0 || statistics.handedOffStreams > 0 {
+        while threads.load(ordering: .relaxed) > 0 {
             guard ContinuousClock.now < deadline else { return false }
             usleep(5_000)
         }
@@ -166,8 +164,7 @@ public final class TransportServer: Sendable {
     public var statistics: Statistics {
         Statistics(
             threads: threads.load(ordering: .relaxed), accepting: accepting.load(ordering: .relaxed),
-            busy: busy.load(ordering: .relaxed), acceptedRequests: acceptedRequests.load(ordering: .relaxed),
-            handedOffStreams: openStreams.value)
+            busy: busy.load(ordering: .relaxed), acceptedRequests: acceptedRequests.load(ordering: .relaxed))
     }
 
     private func launchThread() {
@@ -266,11 +263,11 @@ public final class TransportServer: Sendable {
         case .fastCGI:
             FastCGIExchange(
                 listeningDescriptor: socket.descriptor, listensOnTCP: socket.isTCP,
-                requestTimeout: configuration.requestTimeout, openStreams: openStreams, logger: logger)
+                requestTimeout: configuration.requestTimeout, logger: logger)
         case .scgi:
             SCGIExchange(
                 listeningDescriptor: socket.descriptor, listensOnTCP: socket.isTCP,
-                requestTimeout: configuration.requestTimeout, openStreams: openStreams, logger: logger)
+                requestTimeout: configuration.requestTimeout, logger: logger)
         }
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import HyperTransport
 import Testing
 
-/// The seed's streaming examples through a real nginx, read with `curl -N`.
+/// The demo's streaming routes through a real nginx, read with `curl -N`.
 @Suite("Streaming through nginx", .serialized)
 struct StreamingTests {
     @Test(

@@ -22,8 +22,6 @@ public final class FastCGIExchange: PooledExchange {
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
     /// Wakes this exchange's thread when its route produces output.
     let wakeUp: WakeUpSignal
-    /// The server's count of streams handed off and still open.
-    let openStreams: OpenStreamCount
 
     /// Initialises libfcgi once per process. libfcgi installs handlers for SIGPIPE and SIGUSR1
     /// here that only set flags; callers install their own signal handling afterwards.
@@ -34,13 +32,12 @@ public final class FastCGIExchange: PooledExchange {
     /// that allows each `requestTimeout`. Nil when the process is out of descriptors for its
     /// wake-up signal.
     init?(
-        listeningDescriptor: Int32, listensOnTCP: Bool, requestTimeout: Duration, openStreams: OpenStreamCount,
+        listeningDescriptor: Int32, listensOnTCP: Bool, requestTimeout: Duration,
         logger: Logger
     ) {
         precondition(Self.libraryInitialised, "HyperFastCGI: FCGX_Init failed")
         guard let wakeUp = WakeUpSignal() else { return nil }
         self.wakeUp = wakeUp
-        self.openStreams = openStreams
         self.listeningDescriptor = listeningDescriptor
         self.listensOnTCP = listensOnTCP
         readGate = LibfcgiReadGate(requestTimeout: requestTimeout, logger: logger)

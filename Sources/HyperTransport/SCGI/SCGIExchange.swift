@@ -18,7 +18,6 @@ public final class SCGIExchange: PooledExchange {
     private let requestTimeout: Duration
     private let logger: Logger
     let wakeUp: WakeUpSignal
-    let openStreams: OpenStreamCount
 
     /// The open connection, or -1.
     private var connection: Int32 = -1
@@ -34,12 +33,11 @@ public final class SCGIExchange: PooledExchange {
     /// `listeningDescriptor` and allows each request `requestTimeout` to arrive whole. Nil when
     /// the process is out of descriptors for its wake-up signal.
     init?(
-        listeningDescriptor: Int32, listensOnTCP: Bool, requestTimeout: Duration, openStreams: OpenStreamCount,
+        listeningDescriptor: Int32, listensOnTCP: Bool, requestTimeout: Duration,
         logger: Logger
     ) {
         guard let wakeUp = WakeUpSignal() else { return nil }
         self.wakeUp = wakeUp
-        self.openStreams = openStreams
         self.listeningDescriptor = listeningDescriptor
         self.listensOnTCP = listensOnTCP
         self.requestTimeout = requestTimeout

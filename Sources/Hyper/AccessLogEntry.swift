@@ -1,14 +1,17 @@
 import Synchronization
 
 /// What the access log says of one response, filled in by the route's task and the request
-/// thread.
-final class ResponseRecord: Sendable {
+/// thread. It also holds a stream's place in the application's `StreamRegistry` until the
+/// response has ended on the wire, whichever of the two comes first.
+final class AccessLogEntry: Sendable {
     private struct State {
         var status = 0
         var route: String?
         var clientDisconnected = false
         var stream: StreamRegistry.Entry?
         var endedByServer = false
+        var admittedStream: StreamRegistry.Entry?
+        var hasEnded = false
     }
 
     private let state = Mutex(State())
@@ -41,5 +44,25 @@ final class ResponseRecord: Sendable {
     var endedByServer: Bool {
         get { state.withLock { $0.endedByServer } }
         set { state.withLock { $0.endedByServer = newValue } }
+    }
+
+    /// Keeps `stream`, just admitted in the registry, until the response ends on the wire
+    /// (`responseEnded()`). Returns false if it already has (its client left while the route
+    /// ran): the caller then removes the stream from the registry itself.
+    func keepUntilEnd(_ stream: StreamRegistry.Entry) -> Bool {
+        state.withLock { state in
+            guard !state.hasEnded else { return false }
+            state.admittedStream = stream
+            return true
+        }
+    }
+
+    /// Records that the response has ended on the wire; returns the admitted stream, if any, for
+    /// the caller to remove from the registry.
+    func responseEnded() -> StreamRegistry.Entry? {
+        state.withLock { state in
+            state.hasEnded = true
+            return state.admittedStream.take()
+        }
     }
 }
