@@ -28,8 +28,10 @@ let package = Package(
         ),
         // What must be written in C: the replacement of libfcgi's OS_Read, signal handlers.
         .target(name: "CHyperSystem"),
-        // The transports under one seam: sockets, request threads, the stream pump, shared by
-        // FastCGI (FastCGI/, the only code calling FCGX_*) and SCGI (SCGI/, parsed in Swift).
+        // The transports under one seam, shared by FastCGI (FastCGI/: the record codec, the input
+        // check, the only code calling FCGX_*) and SCGI (SCGI/, parsed in Swift): Server/ (the
+        // listening socket, the request threads, signals, systemd) and Responses/ (the channel a
+        // route's task writes into, its state machine, the stream pump).
         .target(
             name: "HyperTransport",
             dependencies: [
@@ -38,7 +40,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The framework: requests, routing, HTML, responses, streaming.
+        // The framework: Application/ (the app and its services), Server/ (serving, shutdown, the
+        // command line, the open streams), Observability/ (access log, status page), Routing/,
+        // Requests/, Responses/, HTML/, Pages/, Events/ (Server-Sent Events), Hub/ (live topics).
         .target(
             name: "Hyper",
             dependencies: [
@@ -72,6 +76,7 @@ let package = Package(
             dependencies: ["Hyper", "HyperPostgres"],
             plugins: ["RouteTablePlugin"]
         ),
+        // Unit tests, in the folders of the module they test.
         .testTarget(name: "HyperTransportTests", dependencies: ["HyperTransport"]),
         .testTarget(name: "HyperTests", dependencies: ["Hyper", "HyperTesting"]),
         .testTarget(name: "HyperPostgresTests", dependencies: ["HyperPostgres", "Hyper"]),
