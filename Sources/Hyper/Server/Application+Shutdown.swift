@@ -8,8 +8,9 @@ extension Application {
     /// closed, connections queued on an inherited socket stay queued for the next instance.
     /// Open streams are ended at once: each gets its `StreamingBody.farewell`, then the end of the
     /// request (FastCGI's end-request record, or SCGI's close), and its route's task is cancelled.
-    /// Ordinary requests in flight get `Configuration.shutdownGracePeriod` to finish; the listening
-    /// socket is closed then.
+    /// Ordinary requests in flight, and the ended streams' last bytes, get
+    /// `Configuration.shutdownGracePeriod` to be written (`streams` counts a stream until its
+    /// response has ended on the wire); the listening socket is closed then.
     public func shutDown(_ server: TransportServer, socket: ListeningSocket) {
         let began = ContinuousClock.now
         server.stop()
