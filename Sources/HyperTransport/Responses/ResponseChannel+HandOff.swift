@@ -10,30 +10,31 @@ extension ResponseChannel {
         guard connection.isNonBlocking, let token = pump.add(self, descriptor: connection.descriptor) else {
             return false
         }
-        let aftermath = machine.withLock {
-            $0.handOff(connection, token: token, headBytes: headBytes, whenDone: whenDone, io: pumpIO)
+        let pending = state.withLock { locked in
+            locked.machine.handOff(connection, token: token, headBytes: headBytes, whenDone: whenDone, io: pumpIO)
+                .map { locked.pending($0) }
         }
-        guard let aftermath else {
+        guard let pending else {
             pump.remove(descriptor: connection.descriptor, token: token)
             return false
         }
-        run(aftermath)
+        run(pending)
         return true
     }
 
     /// The pump saw the connection writable again.
     func connectionWritable() {
-        run(machine.withLock { $0.connectionWritable(io: pumpIO) })
+        run(state.withLock { $0.pending { $0.connectionWritable(io: pumpIO) } })
     }
 
     /// The pump saw the web server close the connection: the client has gone.
     func connectionHungUp() {
-        run(machine.withLock { $0.connectionHungUp() })
+        run(state.withLock { $0.pending { $0.connectionHungUp() } })
     }
 
     /// Sends the heartbeat if the stream has been silent for its interval.
     func sendHeartbeatIfDue(at now: ContinuousClock.Instant) {
-        run(machine.withLock { $0.sendHeartbeatIfDue(at: now, io: pumpIO) })
+        run(state.withLock { $0.pending { $0.sendHeartbeatIfDue(at: now, io: pumpIO) } })
     }
 
     /// The handed-off connection's I/O: its own non-blocking writes, the pump's watch.

@@ -14,12 +14,20 @@ extension ResponseChannel {
     func next(watching connection: Int32) -> Next {
         while true {
             executor.runPendingJobs()
-            switch machine.withLock({ $0.nextRequestThreadStep() }) {
-            case .write(let chunks, let isStream, let producer):
-                producer?.resume()
+            let (step, producer) = state.withLock { locked in
+                let step = locked.machine.nextRequestThreadStep()
+                switch step {
+                case .write(_, _, resumesProducer: true), .finish(_, resumesProducer: true):
+                    return (step, locked.producer.take())
+                case .write, .finish, .sleep, .clientGone:
+                    return (step, nil)
+                }
+            }
+            producer?.resume()
+            switch step {
+            case .write(let chunks, let isStream, _):
                 return .write(chunks, isStream: isStream)
-            case .finish(let chunks, let producer):
-                producer?.resume()
+            case .finish(let chunks, _):
                 return .finish(chunks)
             case .clientGone:
                 return .clientGone
@@ -27,7 +35,7 @@ extension ResponseChannel {
                 break
             }
             guard executor.prepareToSleep() else {
-                machine.withLock { $0.consumerStaysAwake() }
+                state.withLock { $0.machine.consumerStaysAwake() }
                 continue
             }
             let outcome = wakeUp.wait(watching: connection)
@@ -41,6 +49,6 @@ extension ResponseChannel {
 
     /// Records that the client is gone: the producer's pending and future `send`s throw.
     func markClientGone() {
-        run(machine.withLock { $0.clientLeft() })
+        run(state.withLock { $0.pending { $0.clientLeft() } })
     }
 }

@@ -30,13 +30,35 @@ public final class ResponseChannel: Sendable {
         }
     }
 
-    typealias StateMachine = ResponseChannelStateMachine<CheckedContinuation<Void, any Error>>
+    typealias StateMachine = ResponseChannelStateMachine
+
+    /// The state machine, and the continuation of the producer while the machine says it waits.
+    struct Locked {
+        var machine: StateMachine
+        var producer: CheckedContinuation<Void, any Error>?
+
+        /// What `aftermath` leaves to do, with the producer's continuation if it resumes it.
+        mutating func pending(_ aftermath: StateMachine.Aftermath) -> Pending {
+            Pending(aftermath: aftermath, producer: aftermath.producer == nil ? nil : producer.take())
+        }
+
+        /// Runs `transition` on the machine; returns what it leaves to do.
+        mutating func pending(_ transition: (inout StateMachine) -> StateMachine.Aftermath) -> Pending {
+            pending(transition(&machine))
+        }
+    }
+
+    /// What is left to do once the lock is released.
+    struct Pending {
+        var aftermath: StateMachine.Aftermath
+        var producer: CheckedContinuation<Void, any Error>?
+    }
 
     /// Bytes that may wait in the buffer before `send` suspends.
     public let capacity: Int
     /// Runs the producing task's jobs on the request thread while it waits.
     public let executor: RequestExecutor
-    let machine: Mutex<StateMachine>
+    let state: Mutex<Locked>
     let wakeUp: WakeUpSignal
     let pump: StreamPump
 
@@ -44,7 +66,7 @@ public final class ResponseChannel: Sendable {
         self.capacity = capacity
         self.wakeUp = wakeUp
         self.pump = pump
-        machine = Mutex(StateMachine(capacity: capacity))
+        state = Mutex(Locked(machine: StateMachine(capacity: capacity)))
         executor = RequestExecutor(wakeUp: wakeUp)
     }
 
@@ -52,7 +74,7 @@ public final class ResponseChannel: Sendable {
     /// first bytes are written, and every chunk reaches the web server at once. `heartbeat` is
     /// sent while the route is silent. Ordinary responses leave this off.
     public func startStreaming(heartbeat: Heartbeat?) {
-        machine.withLock { $0.startStreaming(heartbeat: heartbeat) }
+        state.withLock { $0.machine.startStreaming(heartbeat: heartbeat) }
     }
 
     /// Queues bytes for the client. Suspends while the buffer is full; throws
@@ -61,17 +83,18 @@ public final class ResponseChannel: Sendable {
     /// waiting.
     public func send(_ bytes: [UInt8]) async throws {
         guard !bytes.isEmpty else { return }
-        let (mustWait, aftermath) = try machine.withLock { machine throws(any Error) in
-            try machine.send(bytes, io: pumpIO)
+        let (mustWait, pending) = try state.withLock { locked throws(any Error) in
+            let (mustWait, aftermath) = try locked.machine.send(bytes, io: pumpIO)
+            return (mustWait, locked.pending(aftermath))
         }
-        run(aftermath)
+        run(pending)
         wakeConsumer()
         if mustWait { try await waitForRoom() }
     }
 
     /// Marks the response complete. Later `send` calls are a programming error and are ignored.
     public func finish() {
-        run(machine.withLock { $0.finish(io: pumpIO) })
+        run(state.withLock { $0.pending { $0.finish(io: pumpIO) } })
         wakeConsumer()
     }
 
@@ -82,45 +105,54 @@ public final class ResponseChannel: Sendable {
     /// already finished or its client was gone.
     @discardableResult
     public func end(appending finalBytes: [UInt8]) -> Bool {
-        let (ended, aftermath) = machine.withLock { $0.end(appending: finalBytes, io: pumpIO) }
-        run(aftermath)
+        let (ended, pending) = state.withLock { locked in
+            let (ended, aftermath) = locked.machine.end(appending: finalBytes, io: pumpIO)
+            return (ended, locked.pending(aftermath))
+        }
+        run(pending)
         if ended { wakeConsumer() }
         return ended
     }
 
     /// Whether `end(appending:)` ended the response.
     public var wasEndedFromOutside: Bool {
-        machine.withLock { $0.wasEndedFromOutside }
+        state.withLock { $0.machine.wasEndedFromOutside }
     }
 
     /// Whether the client has gone away.
     public var isClientGone: Bool {
-        machine.withLock { $0.isClientGone }
+        state.withLock { $0.machine.isClientGone }
     }
 
     private func waitForRoom() async throws {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let immediate = machine.withLock { $0.waitForRoom(continuation, isCancelled: Task.isCancelled) }
+                let immediate = state.withLock { locked in
+                    let immediate = locked.machine.waitForRoom(isCancelled: Task.isCancelled)
+                    if immediate == nil { locked.producer = continuation }
+                    return immediate
+                }
                 if let immediate { continuation.resume(with: immediate) }
             }
         } onCancel: {
-            machine.withLock { $0.cancelWaiting() }?.resume(throwing: CancellationError())
+            state.withLock { $0.machine.cancelWaiting() ? $0.producer.take() : nil }?.resume(
+                throwing: CancellationError())
         }
     }
 
     private func wakeConsumer() {
-        if machine.withLock({ $0.wakeConsumer() }) { wakeUp.signal() }
+        if state.withLock({ $0.machine.wakeConsumer() }) { wakeUp.signal() }
     }
 
     /// Does what the state machine left for after the lock: closes a handed-off connection that
     /// is over, resumes the producer, reports the end.
-    func run(_ aftermath: StateMachine.Aftermath) {
-        if let closing = aftermath.closing {
+    func run(_ pending: Pending) {
+        let closing = pending.aftermath.closing
+        if let closing {
             pump.remove(descriptor: closing.descriptor, token: closing.token)
             Glibc.close(closing.descriptor)
         }
-        if let producer = aftermath.producer { producer.waiter.resume(with: producer.result) }
-        if let closing = aftermath.closing { closing.whenDone(closing.outcome) }
+        if let producer = pending.producer, let result = pending.aftermath.producer { producer.resume(with: result) }
+        if let closing { closing.whenDone(closing.outcome) }
     }
 }

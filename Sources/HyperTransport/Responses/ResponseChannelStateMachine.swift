@@ -10,10 +10,9 @@
 ///     └──▶ clientGone ◀──────┘  (a hang-up or a failed write)
 /// ```
 ///
-/// Beside the state: whether the response is a stream (and its heartbeat), the producer waiting
-/// for room, if one is, and whether the request thread sleeps. `Waiter` is the producer's
-/// continuation; a type parameter, so that tests can stand in plain values.
-struct ResponseChannelStateMachine<Waiter> {
+/// Beside the state: whether the response is a stream (and its heartbeat), whether the producer
+/// waits for room (the channel keeps its continuation), and whether the request thread sleeps.
+struct ResponseChannelStateMachine {
     /// How a response was ended.
     enum End: Equatable {
         /// Its route finished it (`ResponseChannel.finish()`).
@@ -39,7 +38,8 @@ struct ResponseChannelStateMachine<Waiter> {
         let whenDone: @Sendable (ResponseOutcome) -> Void
         var end: End?
         var isWatchingWritable = false
-        var lastOutput: ContinuousClock.Instant
+        /// When it last wrote, as `ResponseChannelStateMachine.sinceOrigin(_:)`.
+        var lastOutput: Duration
     }
 
     enum State {
@@ -65,9 +65,9 @@ struct ResponseChannelStateMachine<Waiter> {
     }
 
     /// What the channel does once its lock is released: close the connection (first), resume
-    /// the producer, then report the end.
+    /// the waiting producer with `producer`, then report the end.
     struct Aftermath {
-        var producer: (waiter: Waiter, result: Result<Void, any Error>)?
+        var producer: Result<Void, any Error>?
         var closing: Closing?
     }
 
@@ -75,13 +75,24 @@ struct ResponseChannelStateMachine<Waiter> {
     enum RequestThreadStep {
         /// Nothing to write yet: sleep until woken.
         case sleep
-        /// Write these chunks (and, for a stream, flush them and hand the connection off); then
-        /// resume `producer`.
-        case write([[UInt8]], isStream: Bool, producer: Waiter?)
-        /// Write these chunks, then the response is complete; then resume `producer`.
-        case finish([[UInt8]], producer: Waiter?)
+        /// Write these chunks (and, for a stream, flush them and hand the connection off); the
+        /// waiting producer, if `resumesProducer`, has room again.
+        case write([[UInt8]], isStream: Bool, resumesProducer: Bool)
+        /// Write these chunks, then the response is complete; the waiting producer, if
+        /// `resumesProducer`, has room again.
+        case finish([[UInt8]], resumesProducer: Bool)
         /// The client has gone.
         case clientGone
+    }
+
+    /// The instant times in the state count from. The state keeps a `Duration`, whose layout is
+    /// known when compiling, where a `ContinuousClock.Instant` (resilient) made every step of
+    /// the machine look its layout up at run time.
+    static let origin = ContinuousClock.now
+
+    /// `instant` as the time since `origin`.
+    static func sinceOrigin(_ instant: ContinuousClock.Instant) -> Duration {
+        instant - origin
     }
 
     /// Bytes that may wait before `send` suspends.
@@ -90,8 +101,8 @@ struct ResponseChannelStateMachine<Waiter> {
     /// Whether the connection is handed off once the first bytes are written.
     private(set) var isStreaming = false
     private(set) var heartbeat: ResponseChannel.Heartbeat?
-    /// The producer waiting for room, if it is.
-    private(set) var waitingProducer: Waiter?
+    /// Whether the producer waits for room.
+    private(set) var isProducerWaiting = false
     /// Whether the request thread sleeps and must be signalled for new output.
     private(set) var isConsumerSleeping = false
 
@@ -212,33 +223,40 @@ struct ResponseChannelStateMachine<Waiter> {
             handedOff.connection.appendEnd()
             state = .handedOff(handedOff)
             // Released first: ended, it throws, whatever room the write makes.
-            let waiting = waitingProducer.take()
+            let released = releaseProducer(.failure(ResponseEndedError()))
             aftermath = write(io: io)
-            if let waiting { aftermath.producer = (waiting, .failure(ResponseEndedError())) }
+            if let released { aftermath.producer = released }
             return (true, aftermath)
         case .buffering, .handedOff, .clientGone, .closed:
             return (false, aftermath)
         case .modifying:
             preconditionFailure("HyperTransport: a response channel's state was left in modification")
         }
-        if let waiting = waitingProducer.take() { aftermath.producer = (waiting, .failure(ResponseEndedError())) }
+        aftermath.producer = releaseProducer(.failure(ResponseEndedError()))
         return (true, aftermath)
     }
 
     /// The producer found more than `capacity` bytes waiting: returns how its wait ends at once,
-    /// or nil, keeping `waiter` until there is room or the response is over.
-    mutating func waitForRoom(_ waiter: Waiter, isCancelled: Bool) -> Result<Void, any Error>? {
+    /// or nil: it waits until there is room or the response is over.
+    mutating func waitForRoom(isCancelled: Bool) -> Result<Void, any Error>? {
         if isClientGone { return .failure(ClientDisconnectedError()) }
         if wasEndedFromOutside { return .failure(ResponseEndedError()) }
         if isCancelled { return .failure(CancellationError()) }
         if waitingBytes <= capacity { return .success(()) }
-        waitingProducer = waiter
+        isProducerWaiting = true
         return nil
     }
 
-    /// The producer's task was cancelled: returns the waiting producer, if any, to release.
-    mutating func cancelWaiting() -> Waiter? {
-        waitingProducer.take()
+    /// The producer's task was cancelled: returns whether it was waiting (it is then released).
+    mutating func cancelWaiting() -> Bool {
+        releaseProducer(.failure(CancellationError())) != nil
+    }
+
+    /// Stops the producer waiting; returns `result` for it, or nil if it was not waiting.
+    private mutating func releaseProducer(_ result: Result<Void, any Error>) -> Result<Void, any Error>? {
+        guard isProducerWaiting else { return nil }
+        isProducerWaiting = false
+        return result
     }
 
     /// Returns whether the request thread sleeps, and counts it awake: it must then be signalled.
@@ -262,14 +280,15 @@ struct ResponseChannelStateMachine<Waiter> {
             buffer.chunks.removeAll(keepingCapacity: true)
             buffer.bytes = 0
             state = .buffering(buffer)
-            let producer = waitingProducer.take()
+            let resumesProducer = releaseProducer(.success(())) != nil
             return buffer.end == nil
-                ? .write(chunks, isStream: isStreaming, producer: producer) : .finish(chunks, producer: producer)
+                ? .write(chunks, isStream: isStreaming, resumesProducer: resumesProducer)
+                : .finish(chunks, resumesProducer: resumesProducer)
         case .clientGone:
             return .clientGone
         case .handedOff, .closed:
             // The request thread let go of the connection: nothing is left for it.
-            return .finish([], producer: nil)
+            return .finish([], resumesProducer: false)
         case .modifying:
             preconditionFailure("HyperTransport: a response channel's state was left in modification")
         }
@@ -287,8 +306,7 @@ struct ResponseChannelStateMachine<Waiter> {
         switch state {
         case .buffering(let buffer):
             state = .clientGone(endedFromOutside: buffer.end == .endedFromOutside)
-            guard let waiting = waitingProducer.take() else { return Aftermath() }
-            return Aftermath(producer: (waiting, .failure(ClientDisconnectedError())))
+            return Aftermath(producer: releaseProducer(.failure(ClientDisconnectedError())))
         case .handedOff(let handedOff):
             return close(handedOff, clientGone: true)
         case .clientGone, .closed:
@@ -311,7 +329,7 @@ struct ResponseChannelStateMachine<Waiter> {
         guard case .buffering(let buffer) = state else { return nil }
         var handedOff = HandedOff(
             connection: connection, token: token, headBytes: headBytes, whenDone: whenDone, end: buffer.end,
-            lastOutput: .now)
+            lastOutput: Self.sinceOrigin(.now))
         for chunk in buffer.chunks { handedOff.connection.append(chunk) }
         if buffer.end != nil { handedOff.connection.appendEnd() }
         state = .handedOff(handedOff)
@@ -332,7 +350,7 @@ struct ResponseChannelStateMachine<Waiter> {
     /// Sends the heartbeat if the open stream has written nothing for its interval up to `now`.
     mutating func sendHeartbeatIfDue(at now: ContinuousClock.Instant, io: some HandedOffIO) -> Aftermath {
         guard let heartbeat, case .handedOff(var handedOff) = state, handedOff.end == nil,
-            handedOff.connection.pendingBytes == 0, now - handedOff.lastOutput >= heartbeat.interval
+            handedOff.connection.pendingBytes == 0, Self.sinceOrigin(now) - handedOff.lastOutput >= heartbeat.interval
         else { return Aftermath() }
         state = .modifying
         handedOff.connection.append(heartbeat.bytes)
@@ -348,7 +366,7 @@ struct ResponseChannelStateMachine<Waiter> {
         guard case .handedOff(var handedOff) = state else { return Aftermath() }
         state = .modifying
         let outcome = io.write(&handedOff.connection)
-        handedOff.lastOutput = .now
+        handedOff.lastOutput = Self.sinceOrigin(.now)
         let watch = outcome == .blocked
         if watch != handedOff.isWatchingWritable {
             handedOff.isWatchingWritable = watch
@@ -364,10 +382,8 @@ struct ResponseChannelStateMachine<Waiter> {
             return close(handedOff, clientGone: false)
         case .drained, .blocked:
             state = .handedOff(handedOff)
-            guard handedOff.connection.pendingBytes <= capacity, let waiting = waitingProducer.take() else {
-                return Aftermath()
-            }
-            return Aftermath(producer: (waiting, .success(())))
+            guard handedOff.connection.pendingBytes <= capacity else { return Aftermath() }
+            return Aftermath(producer: releaseProducer(.success(())))
         }
     }
 
@@ -384,9 +400,7 @@ struct ResponseChannelStateMachine<Waiter> {
             descriptor: handedOff.connection.descriptor, token: handedOff.token, whenDone: handedOff.whenDone,
             outcome: ResponseOutcome(
                 bytesWritten: handedOff.headBytes + handedOff.connection.bodyBytes, clientDisconnected: clientGone))
-        if let waiting = waitingProducer.take() {
-            aftermath.producer = (waiting, .failure(clientGone ? ClientDisconnectedError() : ResponseEndedError()))
-        }
+        aftermath.producer = releaseProducer(.failure(clientGone ? ClientDisconnectedError() : ResponseEndedError()))
         return aftermath
     }
 }
