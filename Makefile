@@ -8,13 +8,12 @@ demo:
 cluster-demo:
 	scripts/cluster-demo
 
-# The security and protocol tests run against the release builds, which is what is deployed.
+# The security and protocol tests run against the release build that docs/DEPLOYMENT.md deploys.
 test:
 	scripts/install-dependencies --browser
 	scripts/fetch-htmx
 	swift build --product hyper-demo
-	swift build -c release --product hyper-demo
-	swift build -c release --static-swift-stdlib --scratch-path .build-static --product hyper-demo
+	swift build -c release --static-swift-stdlib --product hyper-demo
 	swift test
 
 bench:

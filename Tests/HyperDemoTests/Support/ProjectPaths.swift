@@ -14,14 +14,13 @@ enum ProjectPaths {
         fatalError("DemoServer: no Package.swift above \(#filePath)")
     }()
 
-    /// The `hyper-demo` of `build`; `make test` builds all three before the tests.
+    /// The `hyper-demo` of `build`; `make test` builds both before the tests.
     static func demoBinary(_ build: DemoBuild = .debug) throws -> String {
         let testBundleFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
         let folders =
             switch build {
             case .debug: [testBundleFolder, root + "/.build/debug"]
             case .release: [root + "/.build/release"]
-            case .releaseStaticStdlib: [root + "/.build-static/release"]
             }
         for folder in folders {
             let candidate = folder + "/hyper-demo"
