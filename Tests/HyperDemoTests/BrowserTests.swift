@@ -43,26 +43,33 @@ struct BrowserTests {
         }
     }
 
-    /// Runs `scripts/browser-test` for at most two minutes (then SIGTERM by PID, and SIGKILL ten
-    /// seconds later), its output going to `browser-test.log` among the artifacts.
+    /// Runs `scripts/browser-test` for at most 300 s (then SIGTERM to its process group, and
+    /// SIGKILL ten seconds later, so that no browser outlives it), its output going to
+    /// `browser-test.log` among the artifacts.
     private static func runBrowserTest(against baseURL: String) async throws -> (status: Int32, output: String) {
         let log = artifacts + "/browser-test.log"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         defer { try? output.close() }
         let process = Process()
+        // Foundation starts it as the leader of a process group, which the browser and its
+        // driver join.
         process.executableURL = URL(fileURLWithPath: ProjectPaths.root + "/scripts/browser-test")
         process.arguments = [baseURL, artifacts]
+        process.standardInput = FileHandle.nullDevice
         process.standardOutput = output
         process.standardError = output
         try process.run()
         if await !exits(process, within: .seconds(300)) {
             try? output.write(contentsOf: Data("BrowserTests: stopped scripts/browser-test after 300 s\n".utf8))
-            kill(process.processIdentifier, SIGTERM)
-            if await !exits(process, within: .seconds(10)) { kill(process.processIdentifier, SIGKILL) }
+            kill(-process.processIdentifier, SIGTERM)
+            if await !exits(process, within: .seconds(10)) { kill(-process.processIdentifier, SIGKILL) }
         }
-        process.waitUntilExit()
-        return (process.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+        // Bounded even when cancelled: Foundation sees the exit once every descendant has let go
+        // of the process's status socket.
+        let ended = try await DedicatedThread.run { eventually(within: .seconds(10)) { !process.isRunning } }
+        let status = ended ? process.terminationStatus : -1
+        return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
 
     /// Whether `process` ends within `limit` (false at once if the test is cancelled).
