@@ -94,6 +94,7 @@ final class PrivateNginx {
                 && !$0.contains("upstream prematurely closed connection while reading response header")
                 && !$0.contains("(32: Broken pipe) while sending request to upstream")
                 && !$0.contains("(104: Connection reset by peer) while sending request to upstream")
+                && !$0.contains("(104: Connection reset by peer) while reading response header from upstream")
         }
     }
 
