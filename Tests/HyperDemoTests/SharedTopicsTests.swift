@@ -44,8 +44,8 @@ struct SharedTopicsTests {
                 posted.append(try #require(try await cluster.post("m\(index)", to: "failover", via: 1).id))
             }
             // Killed while the messages are on their way: each client has some prefix of them.
-            kill(cluster.instances[0].process.pid, SIGKILL)
-            #expect(cluster.instances[0].process.waitForExit(within: .seconds(5)) != nil)
+            cluster.instances[0].signal(SIGKILL)
+            #expect(await cluster.instances[0].waitForExit(within: .seconds(5)) != nil)
             for index in 10..<20 {
                 posted.append(try #require(try await cluster.post("m\(index)", to: "failover", via: 1).id))
             }
@@ -144,8 +144,8 @@ struct SharedTopicsTests {
             let connections = "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'hyper%'"
             #expect(try await cluster.postgres.psql(connections) != "0")
             let instance = cluster.instances[0]
-            instance.process.signal(SIGTERM)
-            let status = instance.process.waitForExit(within: .seconds(20))
+            instance.signal(SIGTERM)
+            let status = await instance.waitForExit(within: .seconds(20))
             #expect(status == 0)
             try await stream.wait(for: ": server shutting down\n\n")
             let log = instance.log

@@ -46,28 +46,37 @@ public final class LiveNginx: Sendable {
                         "include /etc/nginx/scgi_params; scgi_pass app; scgi_read_timeout 1h;"
                     }
                 let servers = placement.sockets.map { "server unix:\($0);" }.joined(separator: " ")
-                let folder = placement.folder
-                return """
-                    daemon off;
-                    pid \(folder)/nginx.pid;
-                    error_log \(folder)/error.log info;
-                    events { worker_connections 1024; }
-                    http {
-                        access_log \(folder)/access.log;
-                        client_body_temp_path \(folder)/client_body;
-                        proxy_temp_path \(folder)/proxy;
-                        fastcgi_temp_path \(folder)/fastcgi;
-                        uwsgi_temp_path \(folder)/uwsgi;
-                        scgi_temp_path \(folder)/scgi;
+                return mainConfiguration(
+                    folder: placement.folder,
+                    http: """
                         upstream app { \(servers) keepalive \(keepalive); }
                         server {
                             listen 127.0.0.1:\(placement.port);
                             location / { \(pass) }
                         }
-                    }
-
-                    """
+                        """)
             }
+        }
+
+        /// An `nginx.conf` whose every path (pid file, error log `<folder>/error.log`, access log,
+        /// temp folders) is in `folder`, with `http` inside its `http` block: for a `custom` site.
+        public static func mainConfiguration(folder: String, http: String) -> String {
+            """
+            daemon off;
+            pid \(folder)/nginx.pid;
+            error_log \(folder)/error.log info;
+            events { worker_connections 1024; }
+            http {
+                access_log \(folder)/access.log;
+                client_body_temp_path \(folder)/client_body;
+                proxy_temp_path \(folder)/proxy;
+                fastcgi_temp_path \(folder)/fastcgi;
+                uwsgi_temp_path \(folder)/uwsgi;
+                scgi_temp_path \(folder)/scgi;
+            \(http)
+            }
+
+            """
         }
 
         /// A configuration file with placeholders, filled in: `@PREFIX@` (nginx's folder),

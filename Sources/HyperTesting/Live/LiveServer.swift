@@ -29,6 +29,24 @@ public final class LiveServer: Sendable {
         public func header(_ name: String) -> String? {
             headers.first { $0.name == name.lowercased() }?.value
         }
+
+        /// Parses what `curl -i` printed: `HTTP/1.1 200 OK\r\nName: value\r\n\r\nbody`. Text
+        /// without a header block is a body with status 0.
+        public init(parsing raw: String) {
+            guard let end = raw.range(of: "\r\n\r\n") else {
+                (status, headers, body) = (0, [], raw)
+                return
+            }
+            let lines = raw[..<end.lowerBound].components(separatedBy: "\r\n")
+            status = lines.first.flatMap { $0.split(separator: " ").dropFirst().first }.flatMap { Int($0) } ?? 0
+            headers = lines.dropFirst().compactMap { line -> LiveHeader? in
+                guard let colon = line.firstIndex(of: ":") else { return nil }
+                return LiveHeader(
+                    name: line[..<colon].lowercased(),
+                    value: line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+            }
+            body = String(raw[end.upperBound...])
+        }
     }
 
     /// The app, behind nginx.
@@ -39,13 +57,14 @@ public final class LiveServer: Sendable {
     public let folder: String
 
     /// Starts `executable` with `--socket`, `--protocol` and `arguments` (see `LiveApp`), then
-    /// nginx in front of it with `site`; returns once nginx accepts. Throws, with the app's log,
-    /// if either does not start within `startTimeout`. It blocks meanwhile: from a test, use
-    /// `start(...)`.
+    /// nginx in front of it with `site`; returns once nginx accepts, and with `readyPath` once a
+    /// `GET` of it through nginx answers 200 (the first request, which warms both up, is then not
+    /// the test's). Throws, with the app's log, if either does not start within `startTimeout`.
+    /// It blocks meanwhile: from a test, use `start(...)`.
     public init(
         executable: String, arguments: [String] = [], wireProtocol: WireProtocol = .fastCGI,
         environment: [String: String] = [:], launcher: [String] = [], site: LiveNginx.Site = .standard(),
-        nginx nginxPath: String = "/usr/sbin/nginx", startTimeout: Duration = .seconds(10)
+        readyPath: String? = nil, nginx nginxPath: String = "/usr/sbin/nginx", startTimeout: Duration = .seconds(10)
     ) throws {
         folder = try LiveProcess.makeFolder()
         do {
@@ -60,6 +79,19 @@ public final class LiveServer: Sendable {
                 app.stop()
                 throw error
             }
+            if let readyPath {
+                let (app, url) = (app, nginx.url(readyPath))
+                let answers = {
+                    (try? Self.curl(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", url])) == "200"
+                }
+                guard LiveProcess.eventually(within: startTimeout, { !app.isRunning || answers() }), app.isRunning
+                else {
+                    let log = app.log
+                    nginx.stop()
+                    app.stop()
+                    throw LiveServerError("the app did not answer \(readyPath) with 200: \(log)")
+                }
+            }
         } catch {
             try? FileManager.default.removeItem(atPath: folder)
             throw error
@@ -70,12 +102,12 @@ public final class LiveServer: Sendable {
     public static func start(
         executable: String, arguments: [String] = [], wireProtocol: WireProtocol = .fastCGI,
         environment: [String: String] = [:], launcher: [String] = [], site: LiveNginx.Site = .standard(),
-        nginx nginxPath: String = "/usr/sbin/nginx", startTimeout: Duration = .seconds(10)
+        readyPath: String? = nil, nginx nginxPath: String = "/usr/sbin/nginx", startTimeout: Duration = .seconds(10)
     ) async throws -> LiveServer {
         try await LiveProcess.offThePool {
             try LiveServer(
                 executable: executable, arguments: arguments, wireProtocol: wireProtocol, environment: environment,
-                launcher: launcher, site: site, nginx: nginxPath, startTimeout: startTimeout)
+                launcher: launcher, site: site, readyPath: readyPath, nginx: nginxPath, startTimeout: startTimeout)
         }
     }
 
@@ -128,7 +160,7 @@ public final class LiveServer: Sendable {
         let finalArguments = arguments
         // curl blocks a thread while it runs: its own, never one of Swift's cooperative pool.
         let raw = try await LiveProcess.offThePool { try curl(finalArguments) }
-        return parse(raw)
+        return Response(parsing: raw)
     }
 
     /// Stops nginx, then the app (SIGTERM, SIGKILL after two seconds), and removes the folder. Blocks.
@@ -149,20 +181,6 @@ public final class LiveServer: Sendable {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
-    }
-
-    /// Splits `HTTP/1.1 200 OK\r\nName: value\r\n\r\nbody`.
-    static func parse(_ raw: String) -> Response {
-        guard let end = raw.range(of: "\r\n\r\n") else { return Response(status: 0, headers: [], body: raw) }
-        let lines = raw[..<end.lowerBound].components(separatedBy: "\r\n")
-        let status = lines.first.flatMap { $0.split(separator: " ").dropFirst().first }.flatMap { Int($0) } ?? 0
-        let headers = lines.dropFirst().compactMap { line -> LiveHeader? in
-            guard let colon = line.firstIndex(of: ":") else { return nil }
-            return LiveHeader(
-                name: line[..<colon].lowercased(),
-                value: line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
-        }
-        return Response(status: status, headers: headers, body: String(raw[end.upperBound...]))
     }
 }
 

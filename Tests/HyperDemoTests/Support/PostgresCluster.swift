@@ -1,4 +1,5 @@
 import Foundation
+import HyperTesting
 
 /// Several `hyper-demo` instances sharing their topics through a private PostgreSQL server, in
 /// one scratch directory: each behind a private nginx of its own (`url(of:_:)`), and all behind
@@ -6,13 +7,13 @@ import Foundation
 final class PostgresCluster {
     let scratch: ScratchDirectory
     let postgres: PrivatePostgres
-    let instances: [StandaloneDemo]
-    private let nginxes: [PrivateNginx]
-    let shared: PrivateNginx
+    let instances: [LiveApp]
+    private let nginxes: [LiveNginx]
+    let shared: LiveNginx
 
     private init(
-        scratch: ScratchDirectory, postgres: PrivatePostgres, instances: [StandaloneDemo], nginxes: [PrivateNginx],
-        shared: PrivateNginx
+        scratch: ScratchDirectory, postgres: PrivatePostgres, instances: [LiveApp], nginxes: [LiveNginx],
+        shared: LiveNginx
     ) {
         self.scratch = scratch
         self.postgres = postgres
@@ -30,21 +31,20 @@ final class PostgresCluster {
         defer { scratch.remove() }
         let postgres = try await PrivatePostgres.start(in: scratch)
         defer { postgres.stop() }
-        var instances: [StandaloneDemo] = []
+        var instances: [LiveApp] = []
         defer { instances.forEach { $0.stop() } }
-        var nginxes: [PrivateNginx] = []
+        var nginxes: [LiveNginx] = []
         defer { nginxes.forEach { $0.stop() } }
         for index in 0..<count {
-            let instance = try StandaloneDemo(
-                scratch: scratch, name: "instance-\(index)", arguments: ["--postgres", postgres.url] + arguments)
+            let instance = try await LiveApp.demo(
+                in: scratch, name: "instance-\(index)", arguments: ["--postgres", postgres.url] + arguments)
             instances.append(instance)
-            nginxes.append(
-                try PrivateNginx(
-                    scratch: scratch, name: "nginx-\(index)", port: try DemoServer.freePort(), socket: instance.socket))
+            nginxes.append(try await LiveNginx.demoSite(in: scratch, name: "nginx-\(index)", for: instance.socket))
         }
-        let shared = try PrivateNginx(
-            scratch: scratch, name: "nginx-shared", port: try DemoServer.freePort(),
-            socket: instances.map(\.socket).joined(separator: ","))
+        let sockets = instances.map(\.socket)
+        let shared = try await LiveNginx.start(
+            sockets: sockets, site: .project(), folder: scratch.file("nginx-shared"),
+            nginx: try ProjectPaths.nginxBinary())
         nginxes.append(shared)
         return try await body(
             PostgresCluster(
@@ -63,7 +63,7 @@ final class PostgresCluster {
             "--silent", "--include", "--data-urlencode", "user=test", "--data-urlencode", "text=\(text)",
             url(of: index, "/chat/\(room)/messages"),
         ])
-        let parsed = Curl.parse(response.body)
+        let parsed = LiveServer.Response(parsing: response.body)
         let id = parsed.body.split(separator: " ").last.flatMap { Int($0.dropLast()) }
         return (parsed.status, parsed.status == 200 ? id : nil)
     }
