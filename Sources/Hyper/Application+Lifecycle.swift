@@ -10,14 +10,18 @@ extension Application {
 
     /// One swift-service-lifecycle `ServiceGroup` for the whole app: the services registered with
     /// `Services.runBesideServer(_:)`, in their order, then the server on `socket`
-    /// (`ApplicationServer`). It traps `stoppingSignals`: on the first, the server stops
-    /// gracefully (streams get their farewell, the listener stops, connections close), then each
-    /// other service in reverse order, so a database client outlives the requests that use it.
-    /// The group ends without error after a graceful shutdown.
-    public func serviceGroup(on socket: ListeningSocket) -> ServiceGroup {
+    /// (`ApplicationServer`). It traps `signals`: on the first, or on
+    /// `ServiceGroup.triggerGracefulShutdown()`, the server stops gracefully (streams get their
+    /// farewell, the listener stops, connections close), then each other service in reverse
+    /// order, so a database client outlives the requests that use it. The group ends without
+    /// error after a graceful shutdown. A test that runs the app in its own process traps none
+    /// and triggers the shutdown itself.
+    public func serviceGroup(on socket: ListeningSocket, trapping signals: [UnixSignal] = stoppingSignals)
+        -> ServiceGroup
+    {
         ServiceGroup(
             services: services.lifecycleServices + [ApplicationServer(self, socket: socket)],
-            gracefulShutdownSignals: Self.stoppingSignals, logger: logger)
+            gracefulShutdownSignals: signals, logger: logger)
     }
 
     /// Serves the app on `socket`, with its services (`serviceGroup(on:)`), until SIGTERM, SIGINT
