@@ -46,11 +46,25 @@ extension LiveServer {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let demo = try await LiveApp.demo(in: scratch, arguments: arguments, wireProtocol: wireProtocol, build: build)
-        defer { demo.stop() }
-        let nginx = try await LiveNginx.demoSite(
-            in: scratch, for: demo.socket, keepalive: keepalive, wireProtocol: wireProtocol)
-        defer { nginx.stop() }
-        return try await body(scratch, demo, nginx)
+        let nginx: LiveNginx
+        do {
+            nginx = try await LiveNginx.demoSite(
+                in: scratch, for: demo.socket, keepalive: keepalive, wireProtocol: wireProtocol)
+        } catch {
+            try await DedicatedThread.run { demo.stop() }
+            throw error
+        }
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(scratch, demo, nginx))
+        } catch {
+            result = .failure(error)
+        }
+        try await DedicatedThread.run {  // waits for two processes: off the pool
+            nginx.stop()
+            demo.stop()
+        }
+        return try result.get()
     }
 }
 

@@ -30,21 +30,49 @@ final class PostgresCluster {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let postgres = try await PrivatePostgres.start(in: scratch)
-        defer { postgres.stop() }
         var instances: [LiveApp] = []
-        defer { instances.forEach { $0.stop() } }
         var nginxes: [LiveNginx] = []
-        defer { nginxes.forEach { $0.stop() } }
+        let result: Result<T, any Error>
+        do {
+            result = .success(
+                try await run(
+                    instances: count, arguments: arguments, scratch: scratch, postgres: postgres,
+                    started: { instances.append($0) }, nginxStarted: { nginxes.append($0) }, body))
+        } catch {
+            result = .failure(error)
+        }
+        let (stoppedInstances, stoppedNginxes) = (instances, nginxes)
+        // Waits for every process: off the pool.
+        try await DedicatedThread.run {
+            stoppedNginxes.forEach { $0.stop() }
+            stoppedInstances.forEach { $0.stop() }
+        }
+        await postgres.shutDownQuietly()
+        return try result.get()
+    }
+
+    /// Starts the instances and their nginxes (reporting each as it starts, so that it is
+    /// stopped even if a later one fails), then runs `body`.
+    private static func run<T>(
+        instances count: Int, arguments: [String], scratch: ScratchDirectory, postgres: PrivatePostgres,
+        started: (LiveApp) -> Void, nginxStarted: (LiveNginx) -> Void, _ body: (PostgresCluster) async throws -> T
+    ) async throws -> T {
+        var instances: [LiveApp] = []
+        var nginxes: [LiveNginx] = []
         for index in 0..<count {
             let instance = try await LiveApp.demo(
                 in: scratch, name: "instance-\(index)", arguments: ["--postgres", postgres.url] + arguments)
+            started(instance)
             instances.append(instance)
-            nginxes.append(try await LiveNginx.demoSite(in: scratch, name: "nginx-\(index)", for: instance.socket))
+            let nginx = try await LiveNginx.demoSite(in: scratch, name: "nginx-\(index)", for: instance.socket)
+            nginxStarted(nginx)
+            nginxes.append(nginx)
         }
         let sockets = instances.map(\.socket)
         let shared = try await LiveNginx.start(
             sockets: sockets, site: .project(), folder: scratch.file("nginx-shared"),
             nginx: try ProjectPaths.nginxBinary())
+        nginxStarted(shared)
         nginxes.append(shared)
         return try await body(
             PostgresCluster(
