@@ -183,7 +183,8 @@ public struct ServerOptions: ParsableArguments, Sendable {
     /// Opens the socket and serves `application` with its services until SIGTERM, SIGINT or
     /// SIGQUIT, blocking the calling thread (the main one). A start-up failure (the socket in
     /// use, a bad address, no permission) is logged on the application's logger as one line
-    /// naming its cause, and throws `ExitCode.failure` (exit status 1).
+    /// naming its cause, and throws `ExitCode.failure` (exit status 1); so is the error of a
+    /// service that fails while the app serves (the server then stops first).
     public func serve(_ application: Application) throws {
         try BlockingThread.wait { try await serve(application) }
     }
