@@ -38,7 +38,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The framework: requests, routing, HTML, responses, streaming.
+        // The framework: requests, routing, HTML, responses, streaming; served as a
+        // swift-service-lifecycle service.
         .target(
             name: "Hyper",
             dependencies: [
@@ -46,6 +47,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // What an app's tests import: an in-process client and an event-stream reader.

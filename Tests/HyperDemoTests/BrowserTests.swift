@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import HyperTesting
 
 /// The demo's live pages in Debian's Chromium with the real htmx 2 and its SSE extension, behind
 /// the private nginx. `scripts/browser-test` drives the browser with Selenium and checks the DOM
@@ -24,7 +25,7 @@ struct BrowserTests {
     private func runLivePages() async throws {
         try? FileManager.default.removeItem(atPath: Self.artifacts)
         try FileManager.default.createDirectory(atPath: Self.artifacts, withIntermediateDirectories: true)
-        try await DemoServer.with { server in
+        try await LiveServer.withDemo { server in
             let run = try await Self.runBrowserTest(against: server.baseURL)
             #expect(run.status == 0, "scripts/browser-test exited with \(run.status):\n\(run.output)")
             for name in Self.screenshots {
@@ -87,7 +88,7 @@ struct BrowserTests {
         var hubSubscriptions: Int
     }
 
-    private static func openStreams(on server: DemoServer) async throws -> OpenStreams {
-        try JSONDecoder().decode(OpenStreams.self, from: Data(try await server.get("/debug/counts").body.utf8))
+    private static func openStreams(on server: LiveServer) async throws -> OpenStreams {
+        try JSONDecoder().decode(OpenStreams.self, from: Data(try await server.request("/debug/counts").body.utf8))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HyperTesting
 
 /// Where the package, the demo binary and nginx are.
 enum ProjectPaths {
@@ -11,7 +12,7 @@ enum ProjectPaths {
                 return url.path
             }
         }
-        fatalError("DemoServer: no Package.swift above \(#filePath)")
+        fatalError("LiveServer: no Package.swift above \(#filePath)")
     }()
 
     /// The `hyper-demo` of `build`; `make test` builds both before the tests.
@@ -26,7 +27,7 @@ enum ProjectPaths {
             let candidate = folder + "/hyper-demo"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        throw DemoServerError.exited("hyper-demo is not built: run `\(build.command)` first")
+        throw TestSupportError("hyper-demo is not built: run `\(build.command)` first")
     }
 
     /// nginx from Debian's package.
@@ -35,6 +36,6 @@ enum ProjectPaths {
         where FileManager.default.isExecutableFile(atPath: candidate) {
             return candidate
         }
-        throw DemoServerError.exited("nginx is not installed: run scripts/install-dependencies")
+        throw TestSupportError("nginx is not installed: run scripts/install-dependencies")
     }
 }
