@@ -40,9 +40,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The framework: Application/ (the app and its services), Server/ (serving, shutdown, the
-        // command line, the open streams), Observability/ (access log, status page), Routing/,
-        // Requests/, Responses/, HTML/, Pages/, Events/ (Server-Sent Events), Hub/ (live topics).
+        // The framework, served as a swift-service-lifecycle service: Application/ (the app and its
+        // services), Server/ (serving, shutdown, the command line, the open streams),
+        // Observability/ (access log, status page), Routing/, Requests/, Responses/, HTML/, Pages/,
+        // Events/ (Server-Sent Events), Hub/ (live topics).
         .target(
             name: "Hyper",
             dependencies: [
@@ -50,6 +51,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // What an app's tests import: an in-process client and an event-stream reader.

@@ -1,9 +1,10 @@
 import Foundation
 import Hyper
+import HyperPostgres
 
 /// The demo app: every example of Hyper's design served over FastCGI or SCGI.
 @main
-struct HyperDemo: ParsableCommand {
+struct HyperDemo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hyper-demo",
         abstract: "Hyper's demo app, a FastCGI or SCGI backend for nginx.",
@@ -22,20 +23,18 @@ struct HyperDemo: ParsableCommand {
             """)
     var postgres: String?
 
-    func run() throws {
-        let logger = server.makeLogger(label: "hyper-demo")
-        var postgresServices: DemoServices.PostgresServices?
-        defer { postgresServices?.shutDown(logger: logger) }
-        if let url = postgres ?? ProcessInfo.processInfo.environment["HYPER_POSTGRES_URL"], !url.isEmpty {
-            do {
-                postgresServices = try DemoServices.sharePostgres(at: url, logger: logger)
-            } catch {
-                logger.critical("\(error)")
-                throw ExitCode.failure
+    func run() async throws {
+        let url = postgres ?? ProcessInfo.processInfo.environment["HYPER_POSTGRES_URL"]
+        // The server and the PostgreSQL store run in one ServiceGroup: SIGTERM stops the server
+        // first, then the store.
+        try await server.run(label: "hyper-demo") { configuration, logger in
+            var store: PostgresHubStore?
+            if let url, !url.isEmpty {
+                let parsed = try PostgresURL(url)
+                store = try await PostgresHubStore.connect(to: parsed, logger: logger)
+                logger.info("hyper-demo: hubs share their topics through PostgreSQL", metadata: ["url": "\(parsed)"])
             }
+            return try DemoApp.make(configuration: configuration, postgres: store, logger: logger)
         }
-        let app = Application(router: try DemoRoutes.router(), configuration: server.configuration, logger: logger)
-        DemoServices.shared.attach(app)
-        try server.serve(app)
     }
 }

@@ -12,11 +12,12 @@ import Synchronization
 /// let store = try await PostgresHubStore.connect(to: PostgresURL("postgres://hyper@/hyper?host=/run/postgresql"),
 ///                                                logger: logger)
 /// let rooms = Hub(backend: store.backend(named: "chat", topics: String.self, messages: ChatMessage.self))
-/// // run it as a service of the app's ServiceGroup, or: try await store.run()
+/// var services = Services()
+/// services.runBesideServer(store)   // a service of the app's ServiceGroup: stops after the server
 /// ```
 ///
 /// `run()` runs the pool, the listener and retention until the task is cancelled or the service
-/// group shuts down gracefully. Retention deletes the events older than `history` every tenth
+/// group shuts down gracefully (after the server, when it runs beside it). Retention deletes the events older than `history` every tenth
 /// of `history`, and at least once a minute.
 public final class PostgresHubStore: Service, Sendable {
     /// Where the database is.

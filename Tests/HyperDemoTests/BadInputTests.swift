@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import HyperTesting
 
 @testable import HyperTransport
 
@@ -10,22 +11,22 @@ struct BadInputTests {
         ("CONTENT_TYPE", "text/plain"),
     ]
 
-    private func expectStillServing(_ server: DemoServer, sourceLocation: SourceLocation = #_sourceLocation)
+    private func expectStillServing(_ server: LiveServer, sourceLocation: SourceLocation = #_sourceLocation)
         async throws
     {
-        #expect(server.appIsRunning, sourceLocation: sourceLocation)
-        #expect(try await server.get("/about").status == 200, sourceLocation: sourceLocation)
+        #expect(server.app.isRunning, sourceLocation: sourceLocation)
+        #expect(try await server.request("/about").status == 200, sourceLocation: sourceLocation)
     }
 
     @Test("a body over --max-body is a 413, logged, and the server goes on", arguments: WireProtocol.allCases)
     func bodyTooLarge(wireProtocol: WireProtocol) async throws {
-        try await DemoServer.with(wireProtocol, arguments: ["--max-body", "1024"]) { server in
-            let response = try await Curl.request(
-                server.baseURL + "/about", method: "POST", body: String(repeating: "x", count: 2000))
+        try await LiveServer.withDemo(wireProtocol, arguments: ["--max-body", "1024"]) { server in
+            let response = try await LiveServer.request(
+                url: server.baseURL + "/about", method: "POST", body: String(repeating: "x", count: 2000))
             #expect(response.status == 413)
             #expect(server.appLog.contains("larger than 1024 bytes"))
-            let small = try await Curl.request(
-                server.baseURL + "/about", method: "POST", body: String(repeating: "x", count: 1000))
+            let small = try await LiveServer.request(
+                url: server.baseURL + "/about", method: "POST", body: String(repeating: "x", count: 1000))
             #expect(small.status == 405)  // within the limit: the route's answer
             try await expectStillServing(server)
         }
@@ -33,11 +34,11 @@ struct BadInputTests {
 
     @Test("a NUL byte is a 400 from nginx; a path above the root, sent raw, a 400 from the app")
     func badPaths() async throws {
-        try await DemoServer.with { server in
-            let nul = try await Curl.request(server.baseURL + "/users/%00")
+        try await LiveServer.withDemo { server in
+            let nul = try await LiveServer.request(url: server.baseURL + "/users/%00")
             #expect(nul.status == 400)
             for path in ["/../etc/passwd", "/a/../../b"] {
-                let client = try RawFastCGIClient(socketPath: server.socketPath)
+                let client = try RawFastCGIClient(socketPath: server.app.socket)
                 defer { client.close() }
                 client.send(
                     RawFastCGIClient.beginRequest
@@ -55,8 +56,8 @@ struct BadInputTests {
 
     @Test("a body that ends before Content-Length is a 400 and never reaches a route")
     func truncatedBody() async throws {
-        try await DemoServer.with { server in
-            let client = try RawFastCGIClient(socketPath: server.socketPath)
+        try await LiveServer.withDemo { server in
+            let client = try RawFastCGIClient(socketPath: server.app.socket)
             defer { client.close() }
             client.send(
                 RawFastCGIClient.beginRequest + RawFastCGIClient.params(Self.getAbout + [("CONTENT_LENGTH", "100")]))
@@ -71,8 +72,8 @@ struct BadInputTests {
 
     @Test("an aborted request whose body stops short is a 400 too")
     func abortedBody() async throws {
-        try await DemoServer.with { server in
-            let client = try RawFastCGIClient(socketPath: server.socketPath)
+        try await LiveServer.withDemo { server in
+            let client = try RawFastCGIClient(socketPath: server.app.socket)
             defer { client.close() }
             client.send(
                 RawFastCGIClient.beginRequest + RawFastCGIClient.params(Self.getAbout + [("CONTENT_LENGTH", "100")]))
@@ -86,10 +87,10 @@ struct BadInputTests {
 
     @Test("clients that connect and leave without a request leak no descriptor")
     func emptyConnections() async throws {
-        try await DemoServer.with { server in
+        try await LiveServer.withDemo { server in
             func connectAndLeave(_ count: Int) async throws {
                 for _ in 0..<count {
-                    let client = try RawFastCGIClient(socketPath: server.socketPath)
+                    let client = try RawFastCGIClient(socketPath: server.app.socket)
                     client.send(RawFastCGIClient.beginRequest)
                     client.close()
                 }
@@ -97,10 +98,10 @@ struct BadInputTests {
                 try await Task.sleep(for: .milliseconds(300))
             }
             try await connectAndLeave(200)  // warm up: the thread pool grows to the concurrency it needs
-            let socketsBefore = server.appSocketCount
+            let socketsBefore = (server.app.openSockets ?? -1)
             try await connectAndLeave(200)
             // A leak would add one socket per connection; nginx may have opened one more kept connection.
-            #expect(server.appSocketCount <= socketsBefore + 1)
+            #expect((server.app.openSockets ?? -1) <= socketsBefore + 1)
         }
     }
 }
@@ -111,7 +112,7 @@ struct DescriptorExhaustionTests {
         "more streams than the descriptor limit holds: the rest get 503 with Retry-After, pages keep working",
         arguments: WireProtocol.allCases)
     func streamLimit(wireProtocol: WireProtocol) async throws {
-        try await DemoServer.with(wireProtocol, descriptorLimit: 256) { server in
+        try await LiveServer.withDemo(wireProtocol, descriptorLimit: 256) { server in
             // 256 descriptors, less those open at start and a reserve: about 100 streams and 50 threads.
             let maxStreams = try #require(server.appLog.firstMatch(of: #/max-streams=(\d+)\s/#).flatMap { Int($0.1) })
             let maxThreads = try #require(server.appLog.firstMatch(of: #/max-threads=(\d+)\s/#).flatMap { Int($0.1) })
@@ -136,10 +137,10 @@ struct DescriptorExhaustionTests {
             #expect(pageStatuses.allSatisfy { $0 == "HTTP/1.1 200" }, "\(pageStatuses)")
             #expect(!server.appLog.contains("accept failed"))
             try await Task.sleep(for: .milliseconds(500))
-            #expect(server.appIsRunning)
+            #expect(server.app.isRunning)
             // While held, the streams alone took maxStreams descriptors; what is left is the
             // listening socket, the threads' and the connections nginx keeps (32 at most).
-            #expect(server.appDescriptorCount < maxStreams, "the streams' descriptors are closed")
+            #expect((server.app.openDescriptors ?? -1) < maxStreams, "the streams' descriptors are closed")
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HyperTransport
 import Testing
+import HyperTesting
 
 /// Clients that leave: their route's task is cancelled at once and nothing they held outlives
 /// them (checked with `/debug/counts` and `/proc`).
@@ -13,7 +14,7 @@ struct DisconnectTests {
         let openDescriptors: Int
     }
 
-    private func counts(_ server: DemoServer) throws -> Counts {
+    private func counts(_ server: LiveServer) throws -> Counts {
         let response = try HTTPSocket.get(port: server.port, path: "/debug/counts")
         guard let body = response.range(of: "\r\n\r\n").map({ response[$0.upperBound...] }) else {
             throw HTTPSocketError("no body in \(response.debugDescription)")
@@ -24,7 +25,7 @@ struct DisconnectTests {
     /// Polls the counts every `interval` until `condition` holds; returns them and when it first
     /// held.
     private func waitForCounts(
-        _ server: DemoServer, timeout: Duration = .seconds(10), every interval: Duration = .milliseconds(1),
+        _ server: LiveServer, timeout: Duration = .seconds(10), every interval: Duration = .milliseconds(1),
         until condition: (Counts) -> Bool
     ) async throws -> (counts: Counts, time: ContinuousClock.Instant) {
         let deadline = ContinuousClock.now + timeout
@@ -37,7 +38,7 @@ struct DisconnectTests {
         return (last, ContinuousClock.now)
     }
 
-    private func openStreams(_ count: Int, on server: DemoServer) throws -> [HTTPSocket] {
+    private func openStreams(_ count: Int, on server: LiveServer) throws -> [HTTPSocket] {
         let connections = try (0..<count).map { index in
             try HTTPSocket(port: server.port, path: "/chat/leak\(index % 10)/stream")
         }
@@ -56,7 +57,7 @@ struct DisconnectTests {
     }
 
     private func measureCancelLatency(_ wireProtocol: WireProtocol) async throws {
-        try await DemoServer.with(wireProtocol) { server in
+        try await LiveServer.withDemo(wireProtocol) { server in
             // Hang-ups and polls run on their own thread: the figure is the server's, not the time
             // this process's cooperative pool took to come back to the test.
             let hangUps = try await DedicatedThread.run { try hangUpTenTimes(on: server) }
@@ -87,7 +88,7 @@ struct DisconnectTests {
 
     /// Ten times: opens a stream on a silent subscription, hangs up, and polls until the route's
     /// task and subscription are gone.
-    private func hangUpTenTimes(on server: DemoServer) throws -> [HangUp] {
+    private func hangUpTenTimes(on server: LiveServer) throws -> [HangUp] {
         try (0..<10).map { _ in
             var connection: HTTPSocket? = try HTTPSocket(port: server.port, path: "/chat/silent/stream")
             let greeting = connection!.read(until: "event: connected")
@@ -110,7 +111,7 @@ struct DisconnectTests {
         "200 streams opened and closed leave no task, subscription, thread or descriptor behind",
         arguments: WireProtocol.allCases)
     func twoHundredStreams(wireProtocol: WireProtocol) async throws {
-        try await DemoServer.with(wireProtocol) { server in
+        try await LiveServer.withDemo(wireProtocol) { server in
             let initial = try counts(server)
             var settled: Counts?
             for round in 1...3 {

@@ -1,6 +1,7 @@
 import Foundation
 import HyperTransport
 import Testing
+import HyperTesting
 
 /// SIGTERM through a real nginx: requests in flight finish, streams end cleanly, exit status 0.
 ///
@@ -16,7 +17,7 @@ struct GracefulShutdownTests {
     }
 
     private func sigtermDrainsRequestsAndEndsStreamsExclusively(_ wireProtocol: WireProtocol) async throws {
-        try await StandaloneDemo.behindNginx(wireProtocol, arguments: ["--grace", "5"]) {
+        try await LiveServer.withDemo(wireProtocol, arguments: ["--grace", "5"]) {
             scratch, demo, nginx async throws in
             // Connections nginx keeps open, idle when the stop comes.
             for _ in 0..<3 { #expect(try await Curl.run(["--silent", nginx.url("/hello")]).body == "Hello, world!") }
@@ -32,8 +33,8 @@ struct GracefulShutdownTests {
             #expect(eventually(within: .seconds(5)) { scratch.read("sse.out").contains("data: tick 3\n\n") })
 
             let signalled = ContinuousClock.now
-            demo.process.signal(SIGTERM)
-            let status = demo.process.waitForExit(within: .seconds(10))
+            demo.signal(SIGTERM)
+            let status = await demo.waitForExit(within: .seconds(10))
             let stopTook = ContinuousClock.now - signalled
 
             #expect(status == 0)
@@ -62,26 +63,26 @@ struct GracefulShutdownTests {
     }
 
     private func idleKeptConnectionsAreClosedExclusively() async throws {
-        try await StandaloneDemo.behindNginx(arguments: ["--grace", "5"]) { scratch, demo, nginx async throws in
-            let baseline = demo.socketCount  // the listening socket, and any the test runner's Process leaves
+        try await LiveServer.withDemo(arguments: ["--grace", "5"]) { scratch, demo, nginx async throws in
+            let baseline = (demo.openSockets ?? -1)  // the listening socket, and any the test runner's Process leaves
             let warmups = try (0..<4).map { index in
                 try Curl.start(
                     [nginx.url("/slow?ms=300")], outputPath: scratch.file("warm\(index).out"),
                     errorPath: scratch.file("warm\(index).err"))
             }
             for warmup in warmups { #expect(warmup.waitForExit(within: .seconds(5)) == 0) }
-            #expect(demo.socketCount >= baseline + 4, "four kept connections")
+            #expect((demo.openSockets ?? -1) >= baseline + 4, "four kept connections")
 
             let slow = try Curl.start(
                 ["--write-out", "%{http_code}", nginx.url("/slow?ms=1500")], outputPath: scratch.file("slow.out"),
                 errorPath: scratch.file("slow.err"))
             defer { slow.stop() }
             usleep(300_000)
-            demo.process.signal(SIGTERM)
+            demo.signal(SIGTERM)
             #expect(
-                eventually(within: .milliseconds(500)) { demo.socketCount <= baseline + 1 },
+                eventually(within: .milliseconds(500)) { (demo.openSockets ?? -1) <= baseline + 1 },
                 "only the slow request's connection is left")
-            #expect(demo.process.waitForExit(within: .seconds(10)) == 0)
+            #expect(await demo.waitForExit(within: .seconds(10)) == 0)
             #expect(slow.waitForExit(within: .seconds(5)) == 0)
             #expect(scratch.read("slow.out") == "slept 1500 ms\n200")
             #expect(nginx.clientVisibleErrors.isEmpty, "\(nginx.errorLog)")
@@ -96,7 +97,7 @@ struct GracefulShutdownTests {
     }
 
     private func gracePeriodBoundsTheStopExclusively(_ wireProtocol: WireProtocol) async throws {
-        try await StandaloneDemo.behindNginx(wireProtocol, arguments: ["--grace", "0.5"]) {
+        try await LiveServer.withDemo(wireProtocol, arguments: ["--grace", "0.5"]) {
             scratch, demo, nginx async throws in
             let slow = try Curl.start(
                 ["--write-out", "%{http_code}", nginx.url("/slow?ms=10000")], outputPath: scratch.file("slow.out"),
@@ -105,8 +106,8 @@ struct GracefulShutdownTests {
             usleep(300_000)  // the request reaches the app
 
             let signalled = ContinuousClock.now
-            demo.process.signal(SIGTERM)
-            let status = demo.process.waitForExit(within: .seconds(10))
+            demo.signal(SIGTERM)
+            let status = await demo.waitForExit(within: .seconds(10))
             let stopTook = ContinuousClock.now - signalled
 
             #expect(status == 0)
@@ -123,7 +124,7 @@ struct GracefulShutdownTests {
 
     private func queuedConnectionsAreDrainedExclusively(_ wireProtocol: WireProtocol) async throws {
         // Two request threads: the third request waits in the socket's backlog.
-        try await StandaloneDemo.behindNginx(
+        try await LiveServer.withDemo(
             wireProtocol, arguments: ["--grace", "5", "--max-threads", "2"], keepalive: 1
         ) {
             scratch, demo, nginx async throws in
@@ -140,9 +141,9 @@ struct GracefulShutdownTests {
                 errorPath: scratch.file("third.err"))
             defer { third.stop() }
             usleep(300_000)
-            demo.process.signal(SIGTERM)
+            demo.signal(SIGTERM)
 
-            #expect(demo.process.waitForExit(within: .seconds(10)) == 0)
+            #expect(await demo.waitForExit(within: .seconds(10)) == 0)
             for (process, name) in [(first, "first.out"), (second, "second.out"), (third, "third.out")] {
                 #expect(process.waitForExit(within: .seconds(5)) == 0)
                 #expect(scratch.read(name) == "slept 800 ms\n200")

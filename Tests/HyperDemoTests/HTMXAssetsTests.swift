@@ -1,26 +1,27 @@
 import Testing
+import HyperTesting
 
 @Suite("Where pages load htmx from")
 struct HTMXAssetsTests {
     @Test("by default pages load htmx 2 and its SSE extension from /static/htmx/, which nginx serves")
     func servedLocally() async throws {
-        try await DemoServer.with { server in
-            let page = try await server.get("/live-feed")
+        try await LiveServer.withDemo { server in
+            let page = try await server.request("/live-feed")
             for path in ["/static/htmx/htmx-2.min.js", "/static/htmx/ext/hx-sse-2.min.js"] {
                 #expect(page.body.contains("<script src=\"\(path)\"></script>"), "\(path)")
-                let script = try await server.get(path)
+                let script = try await server.request(path)
                 #expect(script.status == 200, "\(path): run scripts/fetch-htmx")
                 #expect(script.header("content-type") == "text/javascript", "\(path)")
             }
-            let htmx = try await server.get("/static/htmx/htmx-2.min.js")
+            let htmx = try await server.request("/static/htmx/htmx-2.min.js")
             #expect(htmx.body.contains("version:\"2.0.10\""))
         }
     }
 
     @Test("with HYPER_HTMX_CDN=1 pages load htmx and its SSE extension from jsDelivr")
     func fromTheCDN() async throws {
-        try await DemoServer.with(environment: ["HYPER_HTMX_CDN": "1"]) { server in
-            let page = try await server.get("/chat/lobby").body
+        try await LiveServer.withDemo(environment: ["HYPER_HTMX_CDN": "1"]) { server in
+            let page = try await server.request("/chat/lobby").body
             #expect(
                 page.contains("<script src=\"https://cdn.jsdelivr.net/npm/htmx.org@2.0.10/dist/htmx.min.js\"></script>")
             )

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import HyperTesting
 
 /// Raw FastCGI records that nginx never sends, from `Fixtures/hostile-peer.py` straight to the
 /// app's socket of a release build (what is deployed): whatever arrives, the process keeps serving.
@@ -16,7 +17,7 @@ struct HostilePeerTests {
         var json: [String: Any]
     }
 
-    private func send(_ name: String, to demo: StandaloneDemo, scratch: ScratchDirectory) throws -> Outcome {
+    private func send(_ name: String, to demo: LiveApp, scratch: ScratchDirectory) throws -> Outcome {
         let script = ProjectPaths.root + "/Tests/HyperDemoTests/Fixtures/hostile-peer.py"
         let peer = try ChildProcess(
             "/usr/bin/python3", [script, demo.socket, name], outputPath: scratch.file("\(name).json"),
@@ -38,14 +39,14 @@ struct HostilePeerTests {
 
     /// Runs `body` against a fresh release-built demo whose requests must arrive within a second,
     /// never beside the latency tests: each case starts processes and opens connections in bursts.
-    private func withDemo(_ body: (StandaloneDemo, ScratchDirectory) throws -> Void) async throws {
+    private func withDemo(_ body: (LiveApp, ScratchDirectory) throws -> Void) async throws {
         try await MachineLock.exclusively {
             let scratch = try ScratchDirectory()
             defer { scratch.remove() }
-            let demo = try StandaloneDemo(scratch: scratch, arguments: ["--request-timeout", "1"], build: .release)
+            let demo = try await LiveApp.demo(in: scratch, arguments: ["--request-timeout", "1"], build: .release)
             defer { demo.stop() }
             try body(demo, scratch)
-            #expect(demo.process.isRunning, "the process survived: \(demo.log)")
+            #expect(demo.isRunning, "the process survived: \(demo.log)")
         }
     }
 

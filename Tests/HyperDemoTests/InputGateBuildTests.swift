@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import HyperTesting
 
 /// libfcgi's reads pass through Hyper's input check in every way an app is built: the check is a
 /// dynamic symbol of the program (`OS_Read`), a hostile record is refused, and a program in which
@@ -33,13 +34,13 @@ struct InputGateBuildTests {
             defer { scratch.remove() }
             let line = try Self.exportedReadGate(in: try ProjectPaths.demoBinary(build), scratch: scratch)
             #expect(line?.contains(" T ") == true, "nm -D: \(line ?? "no OS_Read")")
-            let demo = try StandaloneDemo(scratch: scratch, build: build)
+            let demo = try await LiveApp.demo(in: scratch, build: build)
             defer { demo.stop() }
             let report = try Self.sendOverflow(to: demo.socket, scratch: scratch)
             #expect(report["closed"] as? Bool == true)
             #expect(report["still_serving"] as? Bool == true)
             #expect(demo.log.contains("a parameter name or value of 1073741824 bytes"), "\(demo.log)")
-            #expect(demo.process.isRunning)
+            #expect(demo.isRunning)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import HyperTesting
 
 @Suite("Kept connections")
 struct KeepAliveTests {
@@ -7,7 +8,7 @@ struct KeepAliveTests {
     func keepAliveDoesNotStarve() async throws {
         // nginx keeps up to 64 idle connections to the app open (fastcgi_keep_conn on); each holds
         // a thread of the app, which starts with 4.
-        try await DemoServer.with(keepalive: 64) { server in
+        try await LiveServer.withDemo(keepalive: 64) { server in
             let urls = (0..<400).flatMap { index in ["-o", "/dev/null", server.baseURL + "/users/\(index % 3 + 1)"] }
             let started = ContinuousClock.now
             let result = try await Curl.run(
@@ -18,10 +19,10 @@ struct KeepAliveTests {
             #expect(codes.allSatisfy { $0 == "200" })
             // With every kept connection idle now, a fresh request is still answered at once.
             let probeStarted = ContinuousClock.now
-            #expect(try await server.get("/about").status == 200)
+            #expect(try await server.request("/about").status == 200)
             #expect(ContinuousClock.now - probeStarted < .seconds(1))
             #expect(ContinuousClock.now - started < .seconds(30))
-            #expect(server.appThreadCount > 4)
+            #expect((server.app.threads ?? -1) > 4)
         }
     }
 }

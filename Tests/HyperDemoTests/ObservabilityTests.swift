@@ -1,6 +1,7 @@
 import Foundation
 import HyperTransport
 import Testing
+import HyperTesting
 
 /// What an operator sees: the access log, the slow-request log and the status page.
 ///
@@ -38,7 +39,7 @@ struct ObservabilityTests {
     }
 
     private func statusPageExclusively() async throws {
-        try await StandaloneDemo.behindNginx(arguments: ["--slow-request", "0.2", "--max-threads", "64"]) {
+        try await LiveServer.withDemo(arguments: ["--slow-request", "0.2", "--max-threads", "64"]) {
             scratch, demo, nginx async throws in
             #expect(try await Curl.run(["--silent", nginx.url("/slow?ms=300")]).body == "slept 300 ms\n")
             #expect(try await Curl.run(["--silent", nginx.url("/slow?ms=1")]).body == "slept 1 ms\n")
@@ -105,7 +106,7 @@ struct ObservabilityTests {
     }
 
     private func logLevelExclusively() async throws {
-        try await StandaloneDemo.behindNginx(arguments: ["--log-level", "warning", "--slow-request", "0.1"]) {
+        try await LiveServer.withDemo(arguments: ["--log-level", "warning", "--slow-request", "0.1"]) {
             scratch, demo, nginx async throws in
             #expect(try await Curl.run(["--silent", nginx.url("/hello")]).body == "Hello, world!")
             #expect(try await Curl.run(["--silent", nginx.url("/slow?ms=200")]).body == "slept 200 ms\n")
@@ -124,11 +125,11 @@ struct ObservabilityTests {
     private func productionSiteExclusively(_ wireProtocol: WireProtocol) async throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
-        let demo = try StandaloneDemo(scratch: scratch, arguments: ["--protocol", wireProtocol.rawValue])
+        let demo = try await LiveApp.demo(in: scratch, wireProtocol: wireProtocol)
         defer { demo.stop() }
-        let nginx = try PrivateNginx(
-            scratch: scratch, port: try DemoServer.freePort(), productionSiteFor: demo.socket,
-            wireProtocol: wireProtocol)
+        let nginx = try await LiveNginx.start(
+            sockets: [demo.socket], wireProtocol: wireProtocol, site: .production(wireProtocol: wireProtocol),
+            folder: scratch.file("nginx"), nginx: try ProjectPaths.nginxBinary())
         defer { nginx.stop() }
         #expect(try await Curl.run(["--silent", nginx.url("/hello")]).body == "Hello, world!")
         #expect(
@@ -142,7 +143,7 @@ struct ObservabilityTests {
         arguments: WireProtocol.allCases)
     func privateNginxOperatorPages(wireProtocol: WireProtocol) async throws {
         try await MachineLock.exclusively {
-            try await StandaloneDemo.behindNginx(wireProtocol) { _, _, nginx in
+            try await LiveServer.withDemo(wireProtocol) { _, _, nginx in
                 try await expectOperatorPagesLocalOnly(nginx)
             }
         }
@@ -150,7 +151,7 @@ struct ObservabilityTests {
 
     /// The status page and /debug/counts answer 200 to 127.0.0.1 and 403 to 127.0.0.2, where
     /// ordinary pages answer both.
-    private func expectOperatorPagesLocalOnly(_ nginx: PrivateNginx) async throws {
+    private func expectOperatorPagesLocalOnly(_ nginx: LiveNginx) async throws {
         for path in ["/_hyper/status", "/debug/counts"] {
             let local = try await Curl.run([
                 "--silent", "--write-out", "%{http_code}", "--output", "/dev/null", nginx.url(path),

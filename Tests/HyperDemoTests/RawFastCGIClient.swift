@@ -20,7 +20,7 @@ struct RawFastCGIClient {
                 connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
         }
-        guard connected == 0 else { throw DemoServerError.exited("cannot connect to \(socketPath)") }
+        guard connected == 0 else { throw TestSupportError("cannot connect to \(socketPath)") }
     }
 
     func close() {

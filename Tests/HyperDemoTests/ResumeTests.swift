@@ -1,14 +1,15 @@
 import Foundation
 import Testing
+import HyperTesting
 
 /// Streams resume after `Last-Event-ID` or `?after=`, through the real nginx, and say `reset`
 /// when they cannot.
 @Suite("Resuming streams", .serialized)
 struct ResumeTests {
     /// Posts `text` to `room`; returns the message's id.
-    private func post(_ text: String, to room: String, on server: DemoServer) async throws -> String {
-        let posted = try await Curl.request(
-            server.baseURL + "/chat/\(room)/messages", method: "POST", body: "user=Ann&text=\(text)")
+    private func post(_ text: String, to room: String, on server: LiveServer) async throws -> String {
+        let posted = try await LiveServer.request(
+            url: server.baseURL + "/chat/\(room)/messages", method: "POST", body: "user=Ann&text=\(text)")
         #expect(posted.status == 200)
         return String(posted.body.dropFirst("Published as event ".count).dropLast())
     }
@@ -26,7 +27,7 @@ struct ResumeTests {
 
     @Test("Last-Event-ID resumes a chat stream: the missed messages with their ids, then live ones")
     func lastEventID() async throws {
-        try await DemoServer.with { server in
+        try await LiveServer.withDemo { server in
             let ids = try await [post("one", to: "r1", on: server), post("two", to: "r1", on: server)]
             _ = try await post("elsewhere", to: "r2", on: server)
             let three = try await post("three", to: "r1", on: server)
@@ -45,7 +46,7 @@ struct ResumeTests {
 
     @Test("?after= resumes likewise, and Last-Event-ID wins over it")
     func afterParameter() async throws {
-        try await DemoServer.with { server in
+        try await LiveServer.withDemo { server in
             var ids: [String] = []
             for text in ["a", "b", "c"] { ids.append(try await post(text, to: "q", on: server)) }
             let byQuery = try CurlStream(server.baseURL + "/chat/q/stream?after=\(ids[0])")
@@ -66,7 +67,7 @@ struct ResumeTests {
             ("X-None: 1", "?after=1%0D%0Aevent:%20x"), ("X-None: 1", "?after="), ("X-None: 1", "?after=+7"),
         ])
     func invalidIDs(header: String, query: String) async throws {
-        try await DemoServer.with { server in
+        try await LiveServer.withDemo { server in
             let stream = try CurlStream(server.baseURL + "/chat/bad/stream" + query, arguments: ["-i", "-H", header])
             defer { stream.stop() }
             try await stream.wait(for: "event: reset\nid: ")
@@ -80,7 +81,7 @@ struct ResumeTests {
 
     @Test("an id newer than this history, or older than it, gets a reset naming why")
     func unknownAndExpired() async throws {
-        try await DemoServer.with { server in
+        try await LiveServer.withDemo { server in
             let id = try await post("x", to: "u", on: server)
             let unknown = try CurlStream(
                 server.baseURL + "/chat/u/stream", arguments: ["-H", "Last-Event-ID: 9223372036854775807"])
@@ -93,16 +94,16 @@ struct ResumeTests {
 
     @Test("the chat page shows the recent messages and its stream link resumes after the newest")
     func chatPage() async throws {
-        try await DemoServer.with { server in
+        try await LiveServer.withDemo { server in
             var ids: [String] = []
             for index in 1...55 { ids.append(try await post("m\(index)", to: "p", on: server)) }
-            let page = try await server.get("/chat/p")
+            let page = try await server.request("/chat/p")
             #expect(page.status == 200)
             #expect(!page.body.contains("<p>m5</p>"))
             #expect(page.body.contains("<p>m6</p>"))
             #expect(page.body.contains("id=\"msg-\(ids[54])\""))
             #expect(page.body.contains("sse-connect=\"/chat/p/stream?after=\(ids[54])\""))
-            let room = try await server.get("/chat/p", headers: ["HX-Request: true", "HX-Target: room"])
+            let room = try await server.request("/chat/p", headers: ["HX-Request: true", "HX-Target: room"])
             #expect(room.body.hasPrefix("<div id=\"room\""))
             #expect(!room.body.contains("<html"))
         }
@@ -110,8 +111,8 @@ struct ResumeTests {
 
     @Test("a page-and-stream URL: htmx 4's Accept gets the page, its after= link gets the stream")
     func negotiation() async throws {
-        try await DemoServer.with { server in
-            let page = try await server.get("/status/9", headers: ["Accept: text/html, text/event-stream"])
+        try await LiveServer.withDemo { server in
+            let page = try await server.request("/status/9", headers: ["Accept: text/html, text/event-stream"])
             #expect(page.header("content-type") == "text/html; charset=utf-8")
             let stream = try CurlStream(
                 server.baseURL + "/status/9?after=0", arguments: ["-i", "-H", "Accept: text/html, text/event-stream"])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import HyperTesting
 
 /// Raw SCGI input that nginx never sends, straight to the socket of a release build serving
 /// `--protocol scgi` (what is deployed): each bad request costs one warning line and its
@@ -8,22 +9,22 @@ import Testing
 struct SCGIHostilePeerTests {
     /// Runs `body` against a fresh release-built demo speaking SCGI whose requests must arrive
     /// within `requestTimeout` seconds, never beside the latency tests.
-    private func withDemo(requestTimeout: Int = 1, _ body: (StandaloneDemo) async throws -> Void) async throws {
+    private func withDemo(requestTimeout: Int = 1, _ body: (LiveApp) async throws -> Void) async throws {
         try await MachineLock.exclusively {
             let scratch = try ScratchDirectory()
             defer { scratch.remove() }
-            let demo = try StandaloneDemo(
-                scratch: scratch, arguments: ["--protocol", "scgi", "--request-timeout", "\(requestTimeout)"],
+            let demo = try await LiveApp.demo(
+                in: scratch, arguments: ["--request-timeout", "\(requestTimeout)"], wireProtocol: .scgi,
                 build: .release)
             defer { demo.stop() }
             try await body(demo)
-            #expect(demo.process.isRunning, "the process survived: \(demo.log)")
+            #expect(demo.isRunning, "the process survived: \(demo.log)")
         }
     }
 
     /// Sends `bytes` (then end-of-file if `finish`) and returns what came back before the app
     /// closed the connection, and how long that took.
-    private func exchange(_ bytes: [UInt8], on demo: StandaloneDemo, finish: Bool = false) throws -> (
+    private func exchange(_ bytes: [UInt8], on demo: LiveApp, finish: Bool = false) throws -> (
         response: String, took: Duration
     ) {
         let client = try RawFastCGIClient(socketPath: demo.socket)
@@ -35,7 +36,7 @@ struct SCGIHostilePeerTests {
         return (String(decoding: received, as: UTF8.self), ContinuousClock.now - started)
     }
 
-    private func expectStillServing(_ demo: StandaloneDemo, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    private func expectStillServing(_ demo: LiveApp, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let (response, _) = try exchange(RawSCGIRequest.get("/hello"), on: demo)
         #expect(response.hasPrefix("Status: 200 OK\r\n"), sourceLocation: sourceLocation)
         #expect(response.hasSuffix("\r\n\r\nHello, world!"), sourceLocation: sourceLocation)

@@ -44,8 +44,8 @@ struct SharedTopicsTests {
                 posted.append(try #require(try await cluster.post("m\(index)", to: "failover", via: 1).id))
             }
             // Killed while the messages are on their way: each client has some prefix of them.
-            kill(cluster.instances[0].process.pid, SIGKILL)
-            #expect(cluster.instances[0].process.waitForExit(within: .seconds(5)) != nil)
+            cluster.instances[0].signal(SIGKILL)
+            #expect(await cluster.instances[0].waitForExit(within: .seconds(5)) != nil)
             for index in 10..<20 {
                 posted.append(try #require(try await cluster.post("m\(index)", to: "failover", via: 1).id))
             }
@@ -130,18 +130,29 @@ struct SharedTopicsTests {
         }
     }
 
-    @Test("SIGTERM with a stream open: the stream ends, the PostgreSQL connections close, exit status 0")
+    @Test(
+        "SIGTERM drains the server and then the PostgreSQL client, services of one ServiceGroup: the stream gets its farewell, the connections close, exit status 0"
+    )
     func gracefulStop() async throws {
         try await PostgresCluster.with(instances: 1) { cluster in
             let stream = try CurlStream(cluster.url(of: 0, "/chat/stop/stream"), arguments: eventStream)
             defer { stream.stop() }
             try await stream.wait(for: "event: connected")
+            let posted = try await cluster.post("last words", to: "stop", via: 0)
+            #expect(posted.status == 200)
+            try await stream.wait(for: "<p>last words</p>")
             let connections = "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'hyper%'"
             #expect(try await cluster.postgres.psql(connections) != "0")
             let instance = cluster.instances[0]
-            instance.process.signal(SIGTERM)
-            #expect(instance.process.waitForExit(within: .seconds(20)) == 0)
-            #expect(instance.log.contains("HyperPostgres: stopped listening; connections closed"))
+            instance.signal(SIGTERM)
+            let status = await instance.waitForExit(within: .seconds(20))
+            #expect(status == 0)
+            try await stream.wait(for: ": server shutting down\n\n")
+            let log = instance.log
+            let serverStopped = try #require(log.range(of: "Hyper: stopped\n"), "\(log)")
+            let postgresStopped = try #require(
+                log.range(of: "HyperPostgres: stopped listening; connections closed"), "\(log)")
+            #expect(serverStopped.upperBound <= postgresStopped.lowerBound, "the server stops first, then the store")
             var remaining = try await cluster.postgres.psql(connections)
             for _ in 0..<50 where remaining != "0" {
                 try await Task.sleep(for: .milliseconds(100))

@@ -1,6 +1,7 @@
 import Foundation
 import HyperTransport
 import Testing
+import HyperTesting
 
 /// hyper-demo on a socket handed over as systemd does (LISTEN_FDS or descriptor 0), reporting
 /// to a real NOTIFY_SOCKET, behind a real nginx.
@@ -27,8 +28,7 @@ struct SocketActivationTests {
         let first = try #require(activator.startedPIDs.first)
         #expect(activator.waitForNotification(from: first, containing: "READY=1"))
         #expect(activator.notifications(from: first).first?.contains("STATUS=Serving on inherited fd 3") == true)
-        let nginx = try PrivateNginx(
-            scratch: scratch, port: try DemoServer.freePort(), socket: activator.socket, wireProtocol: wireProtocol)
+        let nginx = try await LiveNginx.demoSite(in: scratch, for: activator.socket, wireProtocol: wireProtocol)
         defer { nginx.stop() }
         #expect(try await Curl.run(["--silent", nginx.url("/hello")]).body == "Hello, world!")
 
@@ -81,7 +81,7 @@ struct SocketActivationTests {
         defer { scratch.remove() }
         let activator = try SocketActivator(scratch: scratch, mode: .listenFDs, notifySocket: nil)
         defer { activator.quit() }
-        let nginx = try PrivateNginx(scratch: scratch, port: try DemoServer.freePort(), socket: activator.socket)
+        let nginx = try await LiveNginx.demoSite(in: scratch, for: activator.socket)
         defer { nginx.stop() }
         #expect(try await Curl.run(["--silent", nginx.url("/hello")]).body == "Hello, world!")
         let first = try #require(activator.startedPIDs.first)
@@ -118,8 +118,7 @@ struct SocketActivationTests {
         let pid = try #require(activator.startedPIDs.first)
         #expect(activator.waitForNotification(from: pid, containing: "READY=1"))
         #expect(activator.notifications(from: pid).first?.contains("STATUS=Serving on inherited fd 0") == true)
-        let nginx = try PrivateNginx(
-            scratch: scratch, port: try DemoServer.freePort(), socket: activator.socket, wireProtocol: wireProtocol)
+        let nginx = try await LiveNginx.demoSite(in: scratch, for: activator.socket, wireProtocol: wireProtocol)
         defer { nginx.stop() }
         for _ in 0..<5 { #expect(try await Curl.run(["--silent", nginx.url("/hello")]).body == "Hello, world!") }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HyperTransport
 import Testing
+import HyperTesting
 
 /// The demo's streaming routes through a real nginx, read with `curl -N`.
 @Suite("Streaming through nginx", .serialized)
@@ -9,7 +10,7 @@ struct StreamingTests {
         "/sse sends event K as exactly `data: tick K`, one by one, K intervals after the start",
         arguments: WireProtocol.allCases)
     func ticksArriveOneByOne(wireProtocol: WireProtocol) async throws {
-        try await DemoServer.with(wireProtocol) { server in
+        try await LiveServer.withDemo(wireProtocol) { server in
             let stream = try CurlStream(server.baseURL + "/sse?every_ms=200")
             defer { stream.stop() }
             let events = try await stream.events(count: 5)
@@ -25,11 +26,11 @@ struct StreamingTests {
 
     @Test("an event stream has the SSE headers and no Connection header from the app", arguments: WireProtocol.allCases)
     func eventStreamHeaders(wireProtocol: WireProtocol) async throws {
-        try await DemoServer.with(wireProtocol) { server in
+        try await LiveServer.withDemo(wireProtocol) { server in
             let stream = try CurlStream(server.baseURL + "/stream/feed?interval_ms=50", arguments: ["-i"])
             defer { stream.stop() }
             try await stream.wait(for: "Feed connected")
-            let head = Curl.parse(stream.text)
+            let head = LiveServer.Response(parsing: stream.text)
             #expect(head.status == 200)
             #expect(head.header("content-type") == "text/event-stream")
             #expect(head.header("cache-control") == "no-cache")
@@ -40,7 +41,7 @@ struct StreamingTests {
 
     @Test("the live feed sends its greeting at once and a post every interval", arguments: WireProtocol.allCases)
     func feed(wireProtocol: WireProtocol) async throws {
-        try await DemoServer.with(wireProtocol) { server in
+        try await LiveServer.withDemo(wireProtocol) { server in
             let stream = try CurlStream(server.baseURL + "/stream/feed?interval_ms=150")
             defer { stream.stop() }
             let events = try await stream.events(count: 4)
@@ -55,10 +56,10 @@ struct StreamingTests {
 
     @Test("interval_ms outside 10…60000 or not a number is a 400", arguments: ["9", "60001", "abc", "-5", ""])
     func badIntervals(value: String) async throws {
-        try await DemoServer.with { server in
+        try await LiveServer.withDemo { server in
             let paths = ["/stream/feed", "/stream/metrics", "/report/1"].map { "\($0)?interval_ms=\(value)" }
             for path in paths + ["/sse?every_ms=\(value)"] {
-                let response = try await server.get(path)
+                let response = try await server.request(path)
                 #expect(response.status == 400, "\(path)")
             }
         }
@@ -67,7 +68,7 @@ struct StreamingTests {
     @Test(
         "progressive HTML: the header arrives before the slow sections are produced", arguments: WireProtocol.allCases)
     func progressiveReport(wireProtocol: WireProtocol) async throws {
-        try await DemoServer.with(wireProtocol) { server in
+        try await LiveServer.withDemo(wireProtocol) { server in
             let stream = try CurlStream(server.baseURL + "/report/7?interval_ms=400", arguments: ["-i"])
             defer { stream.stop() }
             let header = try await stream.wait(for: "<h1>Report 7</h1>")
@@ -75,7 +76,7 @@ struct StreamingTests {
             let end = try await stream.wait(for: "</html>")
             #expect(summary - header > .milliseconds(300))
             #expect(end - summary > .milliseconds(300))
-            let response = Curl.parse(stream.text)
+            let response = LiveServer.Response(parsing: stream.text)
             #expect(response.header("content-type") == "text/html; charset=utf-8")
             #expect(response.body.hasPrefix("<!doctype html>"))
             #expect(response.body.contains("<section id=\"charts\">"))
@@ -85,7 +86,7 @@ struct StreamingTests {
     @Test(
         "a chat message reaches every stream of its room, escaped, and no other room", arguments: WireProtocol.allCases)
     func chatIsolation(wireProtocol: WireProtocol) async throws {
-        try await DemoServer.with(wireProtocol) { server in
+        try await LiveServer.withDemo(wireProtocol) { server in
             let first = try CurlStream(server.baseURL + "/chat/alpha/stream")
             let second = try CurlStream(server.baseURL + "/chat/alpha/stream")
             let other = try CurlStream(server.baseURL + "/chat/beta/stream")
@@ -93,8 +94,8 @@ struct StreamingTests {
             for stream in [first, second, other] { try await stream.wait(for: "event: connected\ndata: {\"room\":") }
             #expect(first.text.hasPrefix("event: connected\ndata: {\"room\":\"alpha\",\"time\":\""))
             #expect(other.text.hasPrefix("event: connected\ndata: {\"room\":\"beta\",\"time\":\""))
-            let posted = try await Curl.request(
-                server.baseURL + "/chat/alpha/messages", method: "POST", body: "user=Eve&text=%3Cb%3Ehi%3C%2Fb%3E")
+            let posted = try await LiveServer.request(
+                url: server.baseURL + "/chat/alpha/messages", method: "POST", body: "user=Eve&text=%3Cb%3Ehi%3C%2Fb%3E")
             #expect(posted.status == 200)
             #expect(posted.body.hasPrefix("Published as event "))
             let id = posted.body.dropFirst("Published as event ".count).dropLast()
@@ -113,13 +114,14 @@ struct StreamingTests {
         "a notification arrives as an HTML event followed by the unread count as JSON", arguments: WireProtocol.allCases
     )
     func notifications(wireProtocol: WireProtocol) async throws {
-        try await DemoServer.with(wireProtocol) { server in
+        try await LiveServer.withDemo(wireProtocol) { server in
             let stream = try CurlStream(server.baseURL + "/notifications/stream?user_id=5")
             defer { stream.stop() }
             try await stream.wait(for: "data: <div class=\"info\">Connected to notifications</div>\n\n")
             for title in ["One", "Two"] {
-                let posted = try await Curl.request(
-                    server.baseURL + "/notifications", method: "POST", body: "user_id=5&title=\(title)&message=m%26m")
+                let posted = try await LiveServer.request(
+                    url: server.baseURL + "/notifications", method: "POST",
+                    body: "user_id=5&title=\(title)&message=m%26m")
                 #expect(posted.body.hasPrefix("Published as event "))
             }
             try await stream.wait(for: "data: {\"unread\":2}\n\n")
@@ -132,7 +134,7 @@ struct StreamingTests {
                 ))
             #expect(events[3].hasPrefix("event: count\nid: "))
             #expect(events[3].hasSuffix("\ndata: {\"unread\":1}\n\n"))
-            #expect(try await Curl.request(server.baseURL + "/notifications/stream").status == 400)
+            #expect(try await LiveServer.request(url: server.baseURL + "/notifications/stream").status == 400)
         }
     }
 
@@ -140,21 +142,21 @@ struct StreamingTests {
         "one URL: the status page to a browser, its fragment as a stream to Accept: text/event-stream",
         arguments: WireProtocol.allCases)
     func negotiation(wireProtocol: WireProtocol) async throws {
-        try await DemoServer.with(wireProtocol) { server in
-            let page = try await server.get("/status/4")
+        try await LiveServer.withDemo(wireProtocol) { server in
+            let page = try await server.request("/status/4")
             #expect(page.status == 200)
             #expect(page.header("content-type") == "text/html; charset=utf-8")
             #expect(page.body.contains("<div id=\"status\">Status: offline</div>"))
             #expect(page.body.contains("sse-connect=\"/status/4?after="))
 
-            let fragment = try await server.get("/status/4", headers: ["HX-Request: true", "HX-Target: status"])
+            let fragment = try await server.request("/status/4", headers: ["HX-Request: true", "HX-Target: status"])
             #expect(fragment.body == "<div id=\"status\">Status: offline</div>")
 
             let stream = try CurlStream(server.baseURL + "/status/4", arguments: ["-H", "Accept: text/event-stream"])
             defer { stream.stop() }
             try await stream.wait(for: "event: status\ndata: <div id=\"status\">Status: offline</div>\n\n")
-            let updated = try await Curl.request(
-                server.baseURL + "/status/4", method: "POST", body: "status=%3Caway%3E")
+            let updated = try await LiveServer.request(
+                url: server.baseURL + "/status/4", method: "POST", body: "status=%3Caway%3E")
             #expect(updated.body.hasPrefix("Published as event "))
             try await stream.wait(for: "\ndata: <div id=\"status\">Status: &lt;away&gt;</div>\n\n")
         }
@@ -162,8 +164,8 @@ struct StreamingTests {
 
     @Test("the CSV download is streamed with its headers, one row per user", arguments: WireProtocol.allCases)
     func csv(wireProtocol: WireProtocol) async throws {
-        try await DemoServer.with(wireProtocol) { server in
-            let response = try await server.get("/download/csv")
+        try await LiveServer.withDemo(wireProtocol) { server in
+            let response = try await server.request("/download/csv")
             #expect(response.status == 200)
             #expect(response.header("content-type") == "text/csv; charset=utf-8")
             #expect(response.header("content-disposition") == "attachment; filename=users.csv")
@@ -180,7 +182,7 @@ struct StreamingTests {
 
     @Test("a silent stream sends a heartbeat comment after --heartbeat", arguments: WireProtocol.allCases)
     func heartbeat(wireProtocol: WireProtocol) async throws {
-        try await DemoServer.with(wireProtocol, arguments: ["--heartbeat", "0.2"]) { server in
+        try await LiveServer.withDemo(wireProtocol, arguments: ["--heartbeat", "0.2"]) { server in
             let stream = try CurlStream(server.baseURL + "/chat/quiet/stream")
             defer { stream.stop() }
             let connected = try await stream.wait(for: "event: connected")
@@ -191,8 +193,8 @@ struct StreamingTests {
 
     @Test("every streaming example is linked from the home page and its page loads htmx and the SSE extension")
     func links() async throws {
-        try await DemoServer.with { server in
-            let home = try await server.get("/")
+        try await LiveServer.withDemo { server in
+            let home = try await server.request("/")
             for link in [
                 "/notifications?user_id=1", "/notifications/stream?user_id=1", "/chat/lobby", "/chat/lobby/stream",
                 "/live-feed", "/stream/feed", "/dashboard-live", "/stream/metrics", "/report/42", "/status/1",
@@ -201,7 +203,7 @@ struct StreamingTests {
                 #expect(home.body.contains("href=\"\(link)\""), "\(link)")
             }
             for path in ["/notifications?user_id=1", "/chat/lobby", "/live-feed", "/dashboard-live", "/status/1"] {
-                let page = try await server.get(path)
+                let page = try await server.request(path)
                 #expect(page.status == 200, "\(path)")
                 #expect(page.body.contains("<script src=\"/static/htmx/htmx-2.min.js\"></script>"), "\(path)")
                 #expect(page.body.contains("<script src=\"/static/htmx/ext/hx-sse-2.min.js\"></script>"), "\(path)")
@@ -212,7 +214,7 @@ struct StreamingTests {
 
     @Test("the dashboard's stream sends metric and status events with this machine's figures")
     func metrics() async throws {
-        try await DemoServer.with { server in
+        try await LiveServer.withDemo { server in
             let stream = try CurlStream(server.baseURL + "/stream/metrics?interval_ms=100")
             defer { stream.stop() }
             let events = try await stream.events(count: 3).map(\.text)

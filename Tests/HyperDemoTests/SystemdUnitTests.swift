@@ -1,6 +1,7 @@
 import Foundation
 import HyperTransport
 import Testing
+import HyperTesting
 
 /// The units in `systemd/`, checked offline by `systemd-analyze` (no running systemd needed).
 @Suite("systemd units")
@@ -111,12 +112,12 @@ struct SystemdUnitTests {
         let arguments = try execStartArguments(for: wireProtocol)
         #expect(arguments.contains("--grace"))
         #expect(arguments.joined(separator: " ").contains("--protocol \(wireProtocol.rawValue)"))
-        let demo = try StandaloneDemo(scratch: scratch, arguments: arguments)
-        let nginx = try PrivateNginx(
-            scratch: scratch, port: try DemoServer.freePort(), socket: demo.socket, wireProtocol: wireProtocol)
+        let demo = try await LiveApp.demo(in: scratch, arguments: arguments, wireProtocol: wireProtocol)
+        defer { demo.stop() }
+        let nginx = try await LiveNginx.demoSite(in: scratch, for: demo.socket, wireProtocol: wireProtocol)
         defer { nginx.stop() }
         #expect(try await Curl.run(["--silent", nginx.url("/hello")]).body == "Hello, world!")
-        demo.process.signal(SIGTERM)
-        #expect(demo.process.waitForExit(within: .seconds(10)) == 0)
+        demo.signal(SIGTERM)
+        #expect(await demo.waitForExit(within: .seconds(10)) == 0)
     }
 }

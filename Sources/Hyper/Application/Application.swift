@@ -9,7 +9,7 @@ import Synchronization
 /// var router = Router()
 /// try router.add("/", HomePage.self)
 /// let app = Application(router: router, logger: Logger(label: "app"))
-/// try app.run(on: .unix(path: "/run/app.sock"))   // until SIGTERM or SIGINT
+/// try app.run(on: .unix(path: "/run/app.sock"))   // until SIGTERM, SIGINT or SIGQUIT
 /// ```
 public final class Application: Sendable {
     /// Limits and intervals of a running app.

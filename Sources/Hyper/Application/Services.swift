@@ -1,3 +1,5 @@
+import ServiceLifecycle
+
 /// The values an app's routes share, such as a store, a hub or a database client, one per type:
 /// registered on the `Application`, read from each `Request`. A test builds its application
 /// with fresh ones, so no route needs a global.
@@ -9,10 +11,23 @@
 /// // in a route:
 /// let store = try request.service(PollStore.self)
 /// ```
+///
+/// A client that must run while the app serves (a swift-service-lifecycle `Service`, such as a
+/// PostgreSQL hub store) is also given to `runBesideServer(_:)`: it then runs in the app's
+/// `ServiceGroup` (`Application.serviceGroup(on:)`), and stops after the server on SIGTERM.
 public struct Services: Sendable {
     private var values: [ObjectIdentifier: any Sendable] = [:]
+    /// The services that run beside the server, in the order they were given.
+    public private(set) var lifecycleServices: [any Service] = []
 
     public init() {}
+
+    /// Runs `service` in the app's `ServiceGroup`, before the server in the group's order: it
+    /// starts with the server and is shut down gracefully once the server has stopped. It does
+    /// not register it for routes: `register(_:)` does that.
+    public mutating func runBesideServer(_ service: any Service) {
+        lifecycleServices.append(service)
+    }
 
     /// Registers `service` under its type, replacing one registered before.
     public mutating func register<Service: Sendable>(_ service: Service) {

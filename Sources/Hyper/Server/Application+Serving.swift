@@ -6,77 +6,19 @@ import Logging
 import Synchronization
 
 extension Application {
-    /// Serves the app on `socket` until SIGTERM, SIGINT or SIGQUIT, then stops gracefully (see
-    /// `shutDown(_:socket:)`) and returns. SIGUSR1 logs the server's figures; SIGHUP and SIGUSR2 are
-    /// ignored with a log line. Under systemd (`NOTIFY_SOCKET`) it reports `READY=1` once it
-    /// accepts, keeps `STATUS=` current, pings the watchdog and reports `STOPPING=1`.
-    ///
-    /// Call it from the main thread: it waits for the signals there. It ignores SIGPIPE (a client
-    /// that went away is seen as a write error instead). It throws, before serving, when the
-    /// signals cannot be taken over or libfcgi's reads would bypass Hyper's input check.
-    public func run(on socket: ListeningSocket) throws {
-        signal(SIGPIPE, SIG_IGN)
-        let signals = try SignalForwarding()
-        let server = try TransportServer(socket: socket, configuration: configuration.server, logger: logger) {
-            [self] exchange in
-            serve(exchange)
-        }
-        startDispatchEventLoop()
-        runningServer.withLock { $0 = server }
-        server.start()
-        let notifier = SystemdNotifier.fromProcessEnvironment()
-        let reporting = announceReady(to: notifier, server: server, socket: socket)
-        logger.info(
-            "Hyper: serving",
-            metadata: [
-                "socket": "\(socket.address)", "protocol": "\(configuration.server.wireProtocol)",
-                "max-threads": "\(server.maxThreads)",
-                "max-streams": "\(server.maxStreams)", "descriptor-limit": "\(server.descriptorLimit)",
-            ])
-        if server.maxThreads < configuration.server.maxThreads
-            && configuration.server.maxThreads != TransportServer.Configuration().maxThreads
-        {
-            logger.warning(
-                "Hyper: fewer request threads than configured: the descriptor limit holds no more (raise LimitNOFILE)",
-                metadata: ["requested": "\(configuration.server.maxThreads)", "max-threads": "\(server.maxThreads)"])
-        }
-        while true {
-            let received = signals.next()
-            let name = SignalForwarding.name(of: received)
-            switch received {
-            case SIGTERM, SIGINT, SIGQUIT:
-                logger.info("Hyper: stopping", metadata: ["signal": "\(name)"])
-                announceStopping(to: notifier, server: server, reporting: reporting)
-                shutDown(server, socket: socket)
-                return
-            case SIGUSR1:
-                let figures = server.statistics
-                logger.notice(
-                    "Hyper: figures",
-                    metadata: [
-                        "signal": "\(name)", "threads": "\(figures.threads)", "accepting": "\(figures.accepting)",
-                        "busy": "\(figures.busy)", "streams": "\(streams.count)",
-                        "requests": "\(figures.acceptedRequests)",
-                    ])
-            default:
-                logger.notice(
-                    "Hyper: signal ignored: there is no configuration to reload; restart the service to apply changes",
-                    metadata: ["signal": "\(name)"])
-            }
-        }
-    }
-
     /// Makes libdispatch (which runs Swift's timers, `Task.sleep` among them) create its epoll
     /// descriptor now. It does so lazily, on the first timer, and traps if the process is out of
     /// descriptors at that moment, which a server full of streams can be.
-    private func startDispatchEventLoop() {
-        let started = DispatchSemaphore(value: 0)
-        let timer = DispatchSource.makeTimerSource(queue: .global())
-        timer.setEventHandler { started.signal() }
-        timer.schedule(deadline: .now())
-        timer.resume()
-        started.wait()
-        timer.cancel()
+    func startDispatchEventLoop() async {
+        await withCheckedContinuation { (started: CheckedContinuation<Void, Never>) in
+            let timer = DispatchSource.makeTimerSource(queue: .global())
+            timer.setEventHandler {
+                timer.cancel()
+                started.resume()
+            }
+            timer.schedule(deadline: .now())
+            timer.resume()
+        }
     }
 
     /// Answers one request, whatever the wire protocol, on its request thread; a stream's thread returns once the

@@ -123,10 +123,12 @@ public struct ServerOptions: ParsableArguments, Sendable {
         return try .inherited(environment: environment)
     }
 
-    /// Logs to standard error at `--log-level`, opens the socket, makes the application and
-    /// serves it until SIGTERM or SIGINT. A start-up failure (the socket in use, a bad address,
-    /// no permission, an error thrown by `makeApplication`) is logged as one line naming its
-    /// cause and ends the process with exit status 1.
+    /// Logs to standard error at `--log-level`, makes the application, opens the socket and
+    /// serves it with its services (`Application.serviceGroup(on:)`) until SIGTERM, SIGINT or
+    /// SIGQUIT, then returns once everything has stopped (exit status 0). A start-up failure (the
+    /// socket in use, a bad address, no permission, an error thrown by `makeApplication`) is
+    /// logged as one line naming its cause and ends the process with exit status 1. Call it from
+    /// `ParsableCommand.run()`: it blocks the main thread while the app serves.
     public func run(
         label: String, _ makeApplication: (Application.Configuration, Logger) throws -> Application
     ) throws {
@@ -135,10 +137,34 @@ public struct ServerOptions: ParsableArguments, Sendable {
         do {
             application = try makeApplication(configuration, logger)
         } catch {
-            logger.critical("\(String(describing: error).escapingControlCharacters)")
-            throw ExitCode.failure
+            throw Self.startFailure(error, logger: logger)
         }
         try serve(application)
+    }
+
+    /// `run(label:_:)` for an `AsyncParsableCommand`, whose application is made by async code,
+    /// such as connecting to a database:
+    ///
+    /// ```swift
+    /// try await server.run(label: "chat") { configuration, logger in
+    ///     let store = try await PostgresHubStore.connect(to: PostgresURL(url), logger: logger)
+    ///     var services = Services()
+    ///     services.register(ChatRooms(hub: Hub(backend: store.backend(named: "chat"), logger: logger)))
+    ///     services.runBesideServer(store)    // stops after the server
+    ///     return Application(router: router, configuration: configuration, services: services, logger: logger)
+    /// }
+    /// ```
+    public func run(
+        label: String, _ makeApplication: (Application.Configuration, Logger) async throws -> Application
+    ) async throws {
+        let logger = makeLogger(label: label)
+        let application: Application
+        do {
+            application = try await makeApplication(configuration, logger)
+        } catch {
+            throw Self.startFailure(error, logger: logger)
+        }
+        try await serve(application)
     }
 
     /// Sets up logging to standard error at `--log-level` (once per process, before any other
@@ -154,16 +180,34 @@ public struct ServerOptions: ParsableArguments, Sendable {
         return Logger(label: label)
     }
 
-    /// Opens the socket and serves `application` until SIGTERM or SIGINT. A start-up failure
-    /// (the socket in use, a bad address, no permission) is logged on the application's logger
-    /// as one line naming its cause, and throws `ExitCode.failure` (exit status 1).
+    /// Opens the socket and serves `application` with its services until SIGTERM, SIGINT or
+    /// SIGQUIT, blocking the calling thread (the main one). A start-up failure (the socket in
+    /// use, a bad address, no permission) is logged on the application's logger as one line
+    /// naming its cause, and throws `ExitCode.failure` (exit status 1); so is the error of a
+    /// service that fails while the app serves (the server then stops first).
     public func serve(_ application: Application) throws {
+        try BlockingThread.wait { try await serve(application) }
+    }
+
+    /// `serve(_:)` from an async context.
+    public func serve(_ application: Application) async throws {
+        let socket: ListeningSocket
         do {
-            try application.run(on: try openSocket())
+            socket = try openSocket()
         } catch {
-            application.logger.critical("\(String(describing: error).escapingControlCharacters)")
-            throw ExitCode.failure
+            throw Self.startFailure(error, logger: application.logger)
         }
+        do {
+            try await application.serviceGroup(on: socket).run()
+        } catch {
+            throw Self.startFailure(error, logger: application.logger)
+        }
+    }
+
+    /// Logs `error` as one critical line and returns what ends the process with exit status 1.
+    private static func startFailure(_ error: any Error, logger: Logger) -> ExitCode {
+        logger.critical("\(String(describing: error).escapingControlCharacters)")
+        return ExitCode.failure
     }
 
     /// `HOST:PORT` split, the host without IPv6 brackets.

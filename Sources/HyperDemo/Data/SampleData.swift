@@ -21,8 +21,6 @@ struct Post: Sendable {
 
 /// In-memory users and posts, read asynchronously as a database would be.
 actor SampleStore {
-    static let shared = SampleStore()
-
     private let users: [Int: User] = [
         1: User(id: 1, name: "Ada Lovelace"),
         2: User(id: 2, name: "Grace Hopper"),

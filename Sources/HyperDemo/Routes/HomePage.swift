@@ -5,9 +5,9 @@ struct HomePage: Page {
     let query: String
     let users: [User]
 
-    init(request: Request) async {
+    init(request: Request) async throws {
         let query = request.query["q"] ?? ""
-        let everyone = await SampleStore.shared.allUsers()
+        let everyone = try await request.service(SampleStore.self).allUsers()
         self.query = query
         users = query.isEmpty ? everyone : everyone.filter { $0.name.lowercased().contains(query.lowercased()) }
     }

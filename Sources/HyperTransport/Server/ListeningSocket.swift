@@ -39,8 +39,11 @@ public struct ListeningSocket: Sendable {
 
     /// Binds a unix domain socket at `path`.
     ///
-    /// A stale socket file left by a process that died is replaced; if a live process still
-    /// accepts on `path`, this throws `ListeningSocketError.addressInUse` instead of stealing it.
+    /// The socket file appears at `path` only once the socket listens, so a client that finds
+    /// the file can connect: it is bound and set up under a temporary name beside `path`, then
+    /// linked into place. A stale socket file left by a process that died is replaced; if a live
+    /// process still accepts on `path`, or another process binds it meanwhile, this throws
+    /// `ListeningSocketError.addressInUse` instead of stealing it.
     /// - Parameters:
     ///   - mode: the socket file's permissions; the default lets nginx's workers (in the
     ///     file's group, or any user with 0o666) connect.
@@ -48,26 +51,25 @@ public struct ListeningSocket: Sendable {
     public static func unix(
         path: String, mode: mode_t = 0o666, group: String? = nil, backlog: Int32 = defaultBacklog
     ) throws(ListeningSocketError) -> ListeningSocket {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard path.utf8.count < capacity, !path.isEmpty else {
-            throw .invalidAddress("unix socket path must be 1...\(capacity - 1) bytes: \(path)")
+        // The temporary name must fit in `sun_path` too.
+        let temporarySuffix = ".\(getpid())"
+        let longest = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1 - temporarySuffix.utf8.count
+        guard (1...longest).contains(path.utf8.count) else {
+            throw .invalidAddress("unix socket path must be 1...\(longest) bytes: \(path)")
         }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: path.utf8)
-            raw[path.utf8.count] = 0
-        }
-        if isAcceptingConnections(at: address) {
+        let temporaryPath = path + temporarySuffix
+        if isAcceptingConnections(at: unixAddress(path)) {
             throw .addressInUse("another process is accepting on \(path)")
         }
         if unlink(path) != 0 && errno != ENOENT {
             throw .system("cannot remove stale socket \(path)", errno)
         }
+        unlink(temporaryPath)
         let descriptor = socket(AF_UNIX, socketFlags, 0)
         guard descriptor >= 0 else { throw .system("socket()", errno) }
         limitAcceptWait(descriptor)
-        let bound = withUnsafePointer(to: &address) {
+        var temporaryAddress = unixAddress(temporaryPath)
+        let bound = withUnsafePointer(to: &temporaryAddress) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
@@ -77,17 +79,32 @@ public struct ListeningSocket: Sendable {
             Glibc.close(descriptor)
             throw .system("cannot bind \(path)", code)
         }
+        defer { unlink(temporaryPath) }
         do throws(ListeningSocketError) {
-            try setOwnership(path: path, mode: mode, group: group)
+            try setOwnership(of: temporaryPath, named: path, mode: mode, group: group)
             guard listen(descriptor, backlog) == 0 else { throw .system("listen on \(path)", errno) }
+            guard link(temporaryPath, path) == 0 else {
+                throw errno == EEXIST
+                    ? .addressInUse("another process bound \(path) meanwhile") : .system("cannot bind \(path)", errno)
+            }
         } catch {
             Glibc.close(descriptor)
-            unlink(path)
             throw error
         }
         return ListeningSocket(
             descriptor: descriptor, ownedPath: path, ownedFile: identity(of: path), address: "unix:\(path)",
             drainsBacklogOnStop: true)
+    }
+
+    /// The address of the unix socket at `path`, which fits: callers check its length.
+    private static func unixAddress(_ path: String) -> sockaddr_un {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: path.utf8)
+            raw[path.utf8.count] = 0
+        }
+        return address
     }
 
     /// Binds a TCP socket on `host` (an IPv4 or IPv6 literal) and `port`.
@@ -212,14 +229,17 @@ public struct ListeningSocket: Sendable {
         return result == 0
     }
 
-    private static func setOwnership(path: String, mode: mode_t, group: String?) throws(ListeningSocketError) {
+    /// Sets the group and mode of the socket file `file`, which becomes `path` (named in errors).
+    private static func setOwnership(of file: String, named path: String, mode: mode_t, group: String?)
+        throws(ListeningSocketError)
+    {
         if let group {
             guard let entry = getgrnam(group) else { throw .invalidAddress("no such group: \(group)") }
-            guard chown(path, uid_t.max, entry.pointee.gr_gid) == 0 else {
+            guard chown(file, uid_t.max, entry.pointee.gr_gid) == 0 else {
                 throw .system("cannot give \(path) to group \(group)", errno)
             }
         }
-        guard chmod(path, mode) == 0 else { throw .system("cannot chmod \(path)", errno) }
+        guard chmod(file, mode) == 0 else { throw .system("cannot chmod \(path)", errno) }
     }
 }
 

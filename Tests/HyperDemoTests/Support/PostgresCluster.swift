@@ -1,4 +1,5 @@
 import Foundation
+import HyperTesting
 
 /// Several `hyper-demo` instances sharing their topics through a private PostgreSQL server, in
 /// one scratch directory: each behind a private nginx of its own (`url(of:_:)`), and all behind
@@ -6,13 +7,13 @@ import Foundation
 final class PostgresCluster {
     let scratch: ScratchDirectory
     let postgres: PrivatePostgres
-    let instances: [StandaloneDemo]
-    private let nginxes: [PrivateNginx]
-    let shared: PrivateNginx
+    let instances: [LiveApp]
+    private let nginxes: [LiveNginx]
+    let shared: LiveNginx
 
     private init(
-        scratch: ScratchDirectory, postgres: PrivatePostgres, instances: [StandaloneDemo], nginxes: [PrivateNginx],
-        shared: PrivateNginx
+        scratch: ScratchDirectory, postgres: PrivatePostgres, instances: [LiveApp], nginxes: [LiveNginx],
+        shared: LiveNginx
     ) {
         self.scratch = scratch
         self.postgres = postgres
@@ -29,22 +30,49 @@ final class PostgresCluster {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let postgres = try await PrivatePostgres.start(in: scratch)
-        defer { postgres.stop() }
-        var instances: [StandaloneDemo] = []
-        defer { instances.forEach { $0.stop() } }
-        var nginxes: [PrivateNginx] = []
-        defer { nginxes.forEach { $0.stop() } }
-        for index in 0..<count {
-            let instance = try StandaloneDemo(
-                scratch: scratch, name: "instance-\(index)", arguments: ["--postgres", postgres.url] + arguments)
-            instances.append(instance)
-            nginxes.append(
-                try PrivateNginx(
-                    scratch: scratch, name: "nginx-\(index)", port: try DemoServer.freePort(), socket: instance.socket))
+        var instances: [LiveApp] = []
+        var nginxes: [LiveNginx] = []
+        let result: Result<T, any Error>
+        do {
+            result = .success(
+                try await run(
+                    instances: count, arguments: arguments, scratch: scratch, postgres: postgres,
+                    started: { instances.append($0) }, nginxStarted: { nginxes.append($0) }, body))
+        } catch {
+            result = .failure(error)
         }
-        let shared = try PrivateNginx(
-            scratch: scratch, name: "nginx-shared", port: try DemoServer.freePort(),
-            socket: instances.map(\.socket).joined(separator: ","))
+        let (stoppedInstances, stoppedNginxes) = (instances, nginxes)
+        // Waits for every process: off the pool.
+        try await DedicatedThread.run {
+            stoppedNginxes.forEach { $0.stop() }
+            stoppedInstances.forEach { $0.stop() }
+        }
+        await postgres.shutDownQuietly()
+        return try result.get()
+    }
+
+    /// Starts the instances and their nginxes (reporting each as it starts, so that it is
+    /// stopped even if a later one fails), then runs `body`.
+    private static func run<T>(
+        instances count: Int, arguments: [String], scratch: ScratchDirectory, postgres: PrivatePostgres,
+        started: (LiveApp) -> Void, nginxStarted: (LiveNginx) -> Void, _ body: (PostgresCluster) async throws -> T
+    ) async throws -> T {
+        var instances: [LiveApp] = []
+        var nginxes: [LiveNginx] = []
+        for index in 0..<count {
+            let instance = try await LiveApp.demo(
+                in: scratch, name: "instance-\(index)", arguments: ["--postgres", postgres.url] + arguments)
+            started(instance)
+            instances.append(instance)
+            let nginx = try await LiveNginx.demoSite(in: scratch, name: "nginx-\(index)", for: instance.socket)
+            nginxStarted(nginx)
+            nginxes.append(nginx)
+        }
+        let sockets = instances.map(\.socket)
+        let shared = try await LiveNginx.start(
+            sockets: sockets, site: .project(), folder: scratch.file("nginx-shared"),
+            nginx: try ProjectPaths.nginxBinary())
+        nginxStarted(shared)
         nginxes.append(shared)
         return try await body(
             PostgresCluster(
@@ -63,7 +91,7 @@ final class PostgresCluster {
             "--silent", "--include", "--data-urlencode", "user=test", "--data-urlencode", "text=\(text)",
             url(of: index, "/chat/\(room)/messages"),
         ])
-        let parsed = Curl.parse(response.body)
+        let parsed = LiveServer.Response(parsing: response.body)
         let id = parsed.body.split(separator: " ").last.flatMap { Int($0.dropLast()) }
         return (parsed.status, parsed.status == 200 ? id : nil)
     }

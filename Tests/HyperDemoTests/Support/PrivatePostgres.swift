@@ -46,6 +46,13 @@ final class PrivatePostgres {
         _ = try? Self.script("stop", folder)
     }
 
+    /// Stops the server off the cooperative pool; a failure to stop one already stopped is not
+    /// reported (the end of a test).
+    func shutDownQuietly() async {
+        let folder = folder
+        _ = try? await DedicatedThread.run { try Self.script("stop", folder) }
+    }
+
     /// Runs `sql` through psql, off the cooperative pool; returns what it printed (unaligned,
     /// tuples only).
     @discardableResult

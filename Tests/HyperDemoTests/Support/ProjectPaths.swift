@@ -1,4 +1,5 @@
 import Foundation
+import HyperTesting
 
 /// Where the package, the demo binary and nginx are.
 enum ProjectPaths {
@@ -11,23 +12,22 @@ enum ProjectPaths {
                 return url.path
             }
         }
-        fatalError("DemoServer: no Package.swift above \(#filePath)")
+        fatalError("LiveServer: no Package.swift above \(#filePath)")
     }()
 
-    /// The `hyper-demo` of `build`; `make test` builds all three before the tests.
+    /// The `hyper-demo` of `build`; `make test` builds both before the tests.
     static func demoBinary(_ build: DemoBuild = .debug) throws -> String {
         let testBundleFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
         let folders =
             switch build {
             case .debug: [testBundleFolder, root + "/.build/debug"]
             case .release: [root + "/.build/release"]
-            case .releaseStaticStdlib: [root + "/.build-static/release"]
             }
         for folder in folders {
             let candidate = folder + "/hyper-demo"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        throw DemoServerError.exited("hyper-demo is not built: run `\(build.command)` first")
+        throw TestSupportError("hyper-demo is not built: run `\(build.command)` first")
     }
 
     /// nginx from Debian's package.
@@ -36,6 +36,6 @@ enum ProjectPaths {
         where FileManager.default.isExecutableFile(atPath: candidate) {
             return candidate
         }
-        throw DemoServerError.exited("nginx is not installed: run scripts/install-dependencies")
+        throw TestSupportError("nginx is not installed: run scripts/install-dependencies")
     }
 }

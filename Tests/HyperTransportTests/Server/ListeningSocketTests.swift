@@ -1,4 +1,6 @@
+import Foundation
 import Glibc
+import Synchronization
 import Testing
 
 @testable import HyperTransport
@@ -20,6 +22,56 @@ struct ListeningSocketTests {
         #expect(info.st_mode & S_IFMT == S_IFSOCK)
         socket.close()
         #expect(access(path, F_OK) != 0)
+    }
+
+    @Test("the socket file appears only once the socket listens: a client that finds it connects")
+    func appearsListening() async throws {
+        let folder = temporaryDirectory()
+        let path = folder + "/app.sock"
+        for _ in 0..<200 {
+            // A client on a thread of its own tries to connect until the file is there: a file
+            // bound but not yet listening would refuse it.
+            let outcome = Mutex<Int32?>(nil)
+            startThread {
+                var address = sockaddr_un()
+                address.sun_family = sa_family_t(AF_UNIX)
+                withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: path.utf8) }
+                let deadline = ContinuousClock.now + .seconds(5)
+                while ContinuousClock.now < deadline {
+                    let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+                    defer { Glibc.close(probe) }
+                    let connected = withUnsafePointer(to: &address) {
+                        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                            connect(probe, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                        }
+                    }
+                    if connected == 0 || errno != ENOENT {
+                        outcome.withLock { $0 = connected == 0 ? 0 : errno }
+                        return
+                    }
+                }
+                outcome.withLock { $0 = ETIMEDOUT }
+            }
+            let listening = try ListeningSocket.unix(path: path)
+            while outcome.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(1)) }
+            let failure = outcome.withLock { $0 } ?? 0
+            listening.close()
+            #expect(failure == 0, "connect failed: \(String(cString: strerror(failure)))")
+            if failure != 0 { break }
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(left.isEmpty, "no temporary file is left: \(left)")
+    }
+
+    @Test("a unix socket path too long for sun_path and its temporary name is refused")
+    func longPath() throws {
+        let path = "/tmp/" + String(repeating: "a", count: 100)
+        #expect(throws: ListeningSocketError.self) { try ListeningSocket.unix(path: path) }
+        do {
+            _ = try ListeningSocket.unix(path: path)
+        } catch {
+            #expect("\(error)".hasPrefix("HyperTransport: unix socket path must be 1..."), "\(error)")
+        }
     }
 
     @Test("a stale socket file left by a dead process is replaced")

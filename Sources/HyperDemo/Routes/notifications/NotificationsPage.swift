@@ -12,7 +12,7 @@ struct NotificationsPage: Page, FragmentPage {
 
     init(request: Request) async throws {
         userID = try NotificationsPage.userID(in: request.query["user_id"] ?? "1")
-        recent = try await DemoServices.shared.notifications.hub.recent(Self.recentCount, in: userID)
+        recent = try await request.service(NotificationService.self).hub.recent(Self.recentCount, in: userID)
     }
 
     /// The `user_id` a notification route was given, as a number; a 400 otherwise.

@@ -11,7 +11,7 @@ struct PublishNotification: Route {
         guard let title = form["title"], !title.isEmpty else {
             throw HTTPError(.badRequest, message: "A notification needs a title.")
         }
-        let id = try await DemoServices.shared.notifications.publish(
+        let id = try await request.service(NotificationService.self).publish(
             to: userID, title: title, message: form["message"] ?? "")
         return Response(text: "Published as event \(id).")
     }

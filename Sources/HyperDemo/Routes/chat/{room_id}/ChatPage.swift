@@ -11,7 +11,7 @@ struct ChatPage: Page, FragmentPage {
 
     init(request: Request) async throws {
         room = try request.parameter("room_id")
-        recent = try await DemoServices.shared.chat.recent(in: room)
+        recent = try await request.service(ChatService.self).recent(in: room)
     }
 
     var roomFragment: Fragment {

@@ -14,9 +14,10 @@ struct DebugCounts: Route {
     }
 
     static func respond(to request: Request) throws -> Response {
+        let demo = try request.service(DemoCounts.self)
         let counts = Counts(
-            runningRouteTasks: DemoServices.shared.runningRouteTasks,
-            hubSubscriptions: DemoServices.shared.hubSubscriptions,
+            runningRouteTasks: demo.runningRouteTasks,
+            hubSubscriptions: demo.hubSubscriptions,
             threads: try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count,
             openDescriptors: try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count)
         let encoder = JSONEncoder()

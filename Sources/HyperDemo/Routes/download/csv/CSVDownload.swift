@@ -6,9 +6,9 @@ import Hyper
 struct CSVDownload: Route {
     static let method = HTTPRequest.Method.get
 
-    static func respond(to request: Request) -> Response {
+    static func respond(to request: Request) throws -> Response {
         .streaming(
-            UserCSVLines(), contentType: "text/csv; charset=utf-8",
+            UserCSVLines(store: try request.service(SampleStore.self)), contentType: "text/csv; charset=utf-8",
             headerFields: [.contentDisposition: "attachment; filename=users.csv"])
     }
 }
@@ -18,16 +18,23 @@ private struct UserCSVLines: AsyncSequence, Sendable {
     typealias Element = String
     typealias Failure = Never
 
+    let store: SampleStore
+
     func makeAsyncIterator() -> Iterator {
-        Iterator()
+        Iterator(store: store)
     }
 
     struct Iterator: AsyncIteratorProtocol {
+        let store: SampleStore
         private var remaining: [User]?
+
+        init(store: SampleStore) {
+            self.store = store
+        }
 
         mutating func next() async -> String? {
             guard var users = remaining else {
-                remaining = await SampleStore.shared.allUsers()
+                remaining = await store.allUsers()
                 return "name,email,created_at\n"
             }
             guard !users.isEmpty else { return nil }

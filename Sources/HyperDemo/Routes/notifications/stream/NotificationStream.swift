@@ -6,17 +6,19 @@ import Hyper
 struct NotificationStream: EventStream {
     let userID: Int
     let start: ResumePoint
+    let notifications: NotificationService
 
     init(request: Request) throws {
         userID = try NotificationsPage.userID(in: request.query["user_id"])
         start = request.resumePoint
+        notifications = try request.service(NotificationService.self)
     }
 
     func stream(to events: EventSink) async throws {
-        let notifications = DemoServices.shared.notifications.subscribe(userID: userID, from: start)
+        let deliveries = notifications.subscribe(userID: userID, from: start)
         try await events.send(#"<div class="info">Connected to notifications</div>"# as HTML)
-        try await events.send(position: notifications.start)
-        for await delivery in notifications {
+        try await events.send(position: deliveries.start)
+        for await delivery in deliveries {
             switch delivery {
             case .event(let event):
                 try await events.send(event) { event in

@@ -12,10 +12,12 @@ struct StatusPage: Page, EventStream, FragmentPage {
     let status: String
     let position: EventID
     let start: ResumePoint
+    let statuses: StatusService
 
     init(request: Request) async throws {
         userID = try request.parameter("user_id")
-        (status, position) = try await DemoServices.shared.statuses.status(of: userID)
+        statuses = try request.service(StatusService.self)
+        (status, position) = try await statuses.status(of: userID)
         start = request.resumePoint
     }
 
@@ -48,7 +50,7 @@ struct StatusPage: Page, EventStream, FragmentPage {
     }
 
     func stream(to events: EventSink) async throws {
-        let updates = DemoServices.shared.statuses.updates(of: userID, from: start)
+        let updates = statuses.updates(of: userID, from: start)
         try await events.send("status", statusFragment.html)
         try await events.send(position: updates.start)
         for await update in updates {
@@ -59,7 +61,7 @@ struct StatusPage: Page, EventStream, FragmentPage {
                 }
             case .reset(let reset):
                 try await events.send(reset)
-                let (status, _) = try await DemoServices.shared.statuses.status(of: userID)
+                let (status, _) = try await statuses.status(of: userID)
                 try await events.send("status", Self.statusFragment(status).html)
             }
         }

@@ -10,7 +10,7 @@ struct UpdateStatus: Route {
         guard let status = request.formFields["status"], !status.isEmpty else {
             throw HTTPError(.badRequest, message: "A status update needs a status.")
         }
-        let id = try await DemoServices.shared.statuses.setStatus(status, of: userID)
+        let id = try await request.service(StatusService.self).setStatus(status, of: userID)
         return Response(text: "Published as event \(id).")
     }
 }

@@ -4,9 +4,11 @@ import Hyper
 /// unless given): a `metric` event, an `alert` when the CPU is above 80 %, and a `status` event.
 struct MetricsStream: EventStream {
     let interval: Duration
+    let counts: DemoCounts
 
     init(request: Request) throws {
         interval = try request.streamInterval(default: .seconds(1))
+        counts = try request.service(DemoCounts.self)
     }
 
     func stream(to events: EventSink) async throws {
@@ -22,7 +24,7 @@ struct MetricsStream: EventStream {
                 <div class="metrics">
                 <span>CPU: \(metrics.cpu)%</span>
                 <span>Memory: \(metrics.memory)%</span>
-                <span>Requests: \(DemoServices.shared.runningRouteTasks) in flight</span>
+                <span>Requests: \(counts.runningRouteTasks) in flight</span>
                 </div>
                 """ as HTML)
             if metrics.cpu > 80 {

@@ -7,11 +7,12 @@ struct UserPage: Page {
 
     init(request: Request) async throws {
         let userID = try request.parameter("user_id", as: Int.self)
-        guard let user = await SampleStore.shared.user(id: userID) else {
+        let store = try request.service(SampleStore.self)
+        guard let user = await store.user(id: userID) else {
             throw HTTPError(.notFound, message: "There is no user \(userID).")
         }
         self.user = user
-        posts = await SampleStore.shared.posts(by: userID)
+        posts = await store.posts(by: userID)
     }
 
     var body: HTML {

@@ -10,7 +10,7 @@ struct PostChatMessage: Route {
         guard let user = form["user"], !user.isEmpty, let text = form["text"], !text.isEmpty else {
             throw HTTPError(.badRequest, message: "A chat message needs a user and a text.")
         }
-        let id = try await DemoServices.shared.chat.post(text, by: user, to: room)
+        let id = try await request.service(ChatService.self).post(text, by: user, to: room)
         return Response(text: "Published as event \(id).")
     }
 }

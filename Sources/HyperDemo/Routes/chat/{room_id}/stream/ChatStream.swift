@@ -8,11 +8,13 @@ import Hyper
 struct ChatStream: EventStream {
     let room: String
     let start: ResumePoint
+    let chat: ChatService
 
     init(request: Request) throws {
         room = try request.parameter("room_id")
         start = request.resumePoint
-        if DemoServices.shared.chat.refusesConnection(to: room) {
+        chat = try request.service(ChatService.self)
+        if chat.refusesConnection(to: room) {
             throw HTTPError(.serviceUnavailable, message: "This room refuses streams for a moment.")
         }
     }
@@ -23,7 +25,6 @@ struct ChatStream: EventStream {
     }
 
     func stream(to events: EventSink) async throws {
-        let chat = DemoServices.shared.chat
         let messages = chat.subscribe(to: room, from: start)
         let cut = chat.cutSignal(of: room)
         try await events.send(

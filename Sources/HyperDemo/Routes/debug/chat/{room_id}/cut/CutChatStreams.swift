@@ -13,7 +13,7 @@ struct CutChatStreams: Route {
         guard let refusals = Int(raw), (0...10).contains(refusals) else {
             throw HTTPError(.badRequest, message: "refuse must be a whole number from 0 to 10, not “\(raw)”.")
         }
-        try await DemoServices.shared.chat.cutStreams(of: room, refusingNext: refusals)
+        try await request.service(ChatService.self).cutStreams(of: room, refusingNext: refusals)
         return Response(text: "Cut the streams of \(room); refusing the next \(refusals).")
     }
 }
