@@ -16,8 +16,8 @@ struct ChatMessage: Sendable, Codable {
     let timestamp: String
 }
 
-/// Chat rooms: messages reach every subscriber of their room and no other (the seed's
-/// `subscribe_to_room`); each room keeps a history, so a stream resumes where it left off.
+/// Chat rooms: messages reach every subscriber of their room and no other; each room keeps a
+/// history, so a stream resumes where it left off.
 final class ChatService: Sendable {
     /// How many recent messages a room's page shows.
     static let recentCount = 50

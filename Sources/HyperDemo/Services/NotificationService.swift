@@ -11,7 +11,7 @@ struct UserNotification: Sendable, Codable {
     let unreadCount: Int
 }
 
-/// Publishes notifications to the users' open streams: the seed's `subscribe_to_notifications`.
+/// Publishes notifications to the users' open streams, one topic per user.
 /// A stream that reconnects gets the notifications it missed.
 final class NotificationService: Sendable {
     let hub: Hub<Int, UserNotification>

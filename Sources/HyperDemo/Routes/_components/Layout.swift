@@ -1,6 +1,6 @@
 import Hyper
 
-/// The demo's page frame: the seed's `<{Layout}>…</{Layout}>`.
+/// The demo's page frame, a component: `Layout(title:) { … }` around a page's content.
 func Layout(title: String, content: () -> HTML) -> HTML {
     """
     <!doctype html>

@@ -1,8 +1,8 @@
 import Foundation
 import Hyper
 
-/// `/download/csv`: the users as a CSV file, streamed row by row (the seed's
-/// `StreamingResponse`).
+/// `/download/csv`: the users as a CSV file, streamed row by row (a `StreamingBody` of any media
+/// type).
 struct CSVDownload: Route {
     static let method = HTTPRequest.Method.get
 

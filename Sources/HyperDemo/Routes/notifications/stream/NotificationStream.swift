@@ -1,6 +1,6 @@
 import Hyper
 
-/// `/notifications/stream?user_id=N`: the seed's live notifications, in its three formats. Each
+/// `/notifications/stream?user_id=N`: a user's live notifications, in three event formats. Each
 /// notification is an HTML `notification` event and a JSON `count` event carrying its id; the
 /// stream resumes after `Last-Event-ID` or `?after=`, or sends `reset` when it cannot.
 struct NotificationStream: EventStream {

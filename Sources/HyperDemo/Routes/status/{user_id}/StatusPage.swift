@@ -3,7 +3,7 @@ import Hyper
 /// `/status/{user_id}`: a page with a `status` fragment. Its stream link
 /// (`/status/{user_id}?after=<id>`, the `after` parameter selecting the stream whatever the
 /// `Accept` header says) sends that fragment re-rendered for each change after the one the page
-/// shows (the seed's `render(fragments="status")`), as does a request with
+/// shows (the fragment alone, rendered with fresh data), as does a request with
 /// `Accept: text/event-stream`; after a `reset` it sends the fragment with the status as it is
 /// then. An htmx request targeting `status` gets the fragment alone. `POST /status/{user_id}`
 /// changes the status.

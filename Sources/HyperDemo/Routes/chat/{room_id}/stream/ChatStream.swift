@@ -1,7 +1,7 @@
 import Foundation
 import Hyper
 
-/// `/chat/{room_id}/stream`: the seed's real-time chat. A `connected` JSON event, a `retry:` of
+/// `/chat/{room_id}/stream`: a room's real-time chat. A `connected` JSON event, a `retry:` of
 /// half a second, then each message posted to this room (and no other) as HTML with its id;
 /// resumes after `Last-Event-ID` or `?after=`, or sends `reset` when it cannot. Ends when
 /// `/debug/chat/{room_id}/cut` says so, and answers 503 while that asks for refusals.
