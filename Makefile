@@ -9,14 +9,12 @@ cluster-demo:
 	scripts/cluster-demo
 
 # The security and protocol tests run against the release build that docs/DEPLOYMENT.md deploys.
-# The test output is line-buffered, so a log shows each test as it ends; a run that hangs is
-# stopped after 40 minutes.
 test:
 	scripts/install-dependencies --browser
 	scripts/fetch-htmx
 	swift build --product hyper-demo
 	swift build -c release --static-swift-stdlib --product hyper-demo
-	stdbuf -oL -eL timeout --kill-after=60 2400 swift test
+	scripts/run-tests
 
 bench:
 	Benchmarks/run

@@ -3,6 +3,8 @@ import Testing
 
 @testable import HyperTransport
 
+/// The request thread's side (`next`) blocks: the tests call it off the cooperative pool, which the
+/// producer's task needs meanwhile (two threads here; both blocked would never wake).
 @Suite("Response channel")
 struct ResponseChannelTests {
     /// A connected socket pair standing in for the web server's connection.
@@ -21,6 +23,12 @@ struct ResponseChannelTests {
         }
     }
 
+    /// The request thread's next step, taken on a thread of its own.
+    private func next(from channel: ResponseChannel, watching connection: Connection) async -> ResponseChannel.Next {
+        let local = connection.local
+        return await offThePool { channel.next(watching: local) }
+    }
+
     @Test("chunks sent by the producer come out in order, then the end")
     func deliversInOrder() async throws {
         let connection = Connection()
@@ -28,7 +36,7 @@ struct ResponseChannelTests {
         try await channel.send(Array("a".utf8))
         try await channel.send(Array("b".utf8))
         channel.finish()
-        guard case .finish(let chunks) = channel.next(watching: connection.local) else {
+        guard case .finish(let chunks) = await next(from: channel, watching: connection) else {
             Issue.record("expected the end")
             return
         }
@@ -41,7 +49,7 @@ struct ResponseChannelTests {
         let channel = ResponseChannel(capacity: 1024, wakeUp: WakeUpSignal()!)
         channel.startStreaming(heartbeat: nil)
         try await channel.send(Array("event".utf8))
-        guard case .write(let chunks, let isStream) = channel.next(watching: connection.local) else {
+        guard case .write(let chunks, let isStream) = await next(from: channel, watching: connection) else {
             Issue.record("expected a write")
             return
         }
@@ -59,7 +67,7 @@ struct ResponseChannelTests {
         }
         try await Task.sleep(for: .milliseconds(100))
         let drained = ContinuousClock.now
-        guard case .write(let chunks, _) = channel.next(watching: connection.local) else {
+        guard case .write(let chunks, _) = await next(from: channel, watching: connection) else {
             Issue.record("expected a write")
             return
         }
@@ -74,11 +82,11 @@ struct ResponseChannelTests {
         let channel = ResponseChannel(capacity: 4, wakeUp: WakeUpSignal()!)
         let producer = Task { try await channel.send(Array("123456".utf8)) }
         try await Task.sleep(for: .milliseconds(50))
-        _ = channel.next(watching: connection.local)  // takes the chunk; the producer may go on
+        _ = await next(from: channel, watching: connection)  // takes the chunk; the producer may go on
         _ = try? await producer.value
         let started = ContinuousClock.now
         shutdown(connection.peer, Int32(SHUT_RDWR))
-        guard case .clientGone = channel.next(watching: connection.local) else {
+        guard case .clientGone = await next(from: channel, watching: connection) else {
             Issue.record("expected clientGone")
             return
         }

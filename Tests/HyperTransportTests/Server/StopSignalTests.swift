@@ -42,7 +42,8 @@ struct StopSignalTests {
             try? await Task.sleep(for: .milliseconds(50))
             signal.raise()
         }
-        #expect(signal.wait(watching: readEnd) == .stopped)
+        // Off the cooperative pool, which the raising task needs meanwhile.
+        #expect(await offThePool { signal.wait(watching: readEnd) } == .stopped)
         await raiser.value
     }
 }
