@@ -333,6 +333,8 @@ def main():
             # than a process may hold here for 10,000 streams.
             with open(os.path.join(prefix, "nginx.conf"), "w") as config:
                 config.write(nginx_config(prefix, ports, keepalive_connections=64, workers=2))
+            # nginx dies of a SIGHUP that comes before it has set up its handlers.
+            wait_for(f"http://127.0.0.1:{ports['ceiling']}/")
             nginx.send_signal(signal.SIGHUP)
             time.sleep(2)
             wait_for(f"http://127.0.0.1:{ports['hyper_keep']}/hello")
