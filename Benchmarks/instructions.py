@@ -10,13 +10,16 @@ parameters nginx sends, each on a new connection, and the counters are dumped
 and posix_memalign, divided by REQUESTS, are the figures. Every process started here is
 stopped by its PID.
 
-Usage: instructions.py [--requests N] [--json PATH]   (make bench runs it; never part of make test)
+Usage: instructions.py [--requests N] [--json PATH] [--keep DIR] [--only NAME]
+(make bench runs it; never part of make test). --keep copies each dump to DIR for
+callgrind_annotate; --only measures the named targets alone ("bare", "/hello", "/about", "/rows").
 """
 import argparse
 import glob
 import json
 import os
 import re
+import shutil
 import socket
 import struct
 import subprocess
@@ -126,7 +129,7 @@ def without_debug_info(binary, scratch):
     return copy
 
 
-def measure(name, command, socket_path, path, requests, scratch):
+def measure(name, command, socket_path, path, requests, scratch, keep=None):
     """Runs command under callgrind; returns instructions and allocations per request."""
     out = os.path.join(scratch, f"{name}.callgrind")
     log = open(os.path.join(scratch, f"{name}.log"), "w")
@@ -156,6 +159,9 @@ def measure(name, command, socket_path, path, requests, scratch):
     if not dumps:
         raise RuntimeError(f"{name}: callgrind wrote no dump")
     total, allocations = parse_callgrind(dumps[-1])
+    if keep:
+        os.makedirs(keep, exist_ok=True)
+        shutil.copy(dumps[-1], os.path.join(keep, f"{name}.callgrind"))
     return {"instructions_per_request": total / requests, "allocations_per_request": allocations / requests}
 
 
@@ -163,23 +169,28 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--json", default=os.path.join(ROOT, "Benchmarks/results/instructions.json"))
+    parser.add_argument("--keep", help="a folder to copy each callgrind dump to")
+    parser.add_argument("--only", action="append", help="measure only these targets (repeatable)")
     arguments = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory(prefix="hyper-instructions.") as scratch:
         hyper = without_debug_info(HYPER, scratch)
+        wanted = set(arguments.only or ["bare", "/hello", "/about", "/rows"])
         bare_socket = os.path.join(scratch, "bare.sock")
-        results["bare /hello"] = measure(
-            "bare", [BARE, bare_socket, "2"], bare_socket, "/hello", arguments.requests, scratch)
-        for path in ["/hello", "/about", "/rows"]:
+        if "bare" in wanted:
+            results["bare /hello"] = measure(
+                "bare", [BARE, bare_socket, "2"], bare_socket, "/hello", arguments.requests, scratch,
+                arguments.keep)
+        for path in [path for path in ["/hello", "/about", "/rows"] if path in wanted]:
             hyper_socket = os.path.join(scratch, f"hyper{path.replace('/', '-')}.sock")
             results[f"hyper-demo {path}"] = measure(
                 f"hyper{path.replace('/', '-')}", [hyper, "--socket", hyper_socket, "--log-level", "warning"],
-                hyper_socket, path, arguments.requests, scratch)
-    bare = results["bare /hello"]["instructions_per_request"]
+                hyper_socket, path, arguments.requests, scratch, arguments.keep)
+    bare = results.get("bare /hello", {}).get("instructions_per_request")
     print(f"{'target':<22} {'instructions/request':>22} {'× bare':>8} {'allocations/request':>20}")
     for name, figures in results.items():
-        ratio = figures["instructions_per_request"] / bare
-        print(f"{name:<22} {figures['instructions_per_request']:>22,.0f} {ratio:>8.2f} "
+        ratio = f"{figures['instructions_per_request'] / bare:.2f}" if bare else "-"
+        print(f"{name:<22} {figures['instructions_per_request']:>22,.0f} {ratio:>8} "
               f"{figures['allocations_per_request']:>20.1f}")
     os.makedirs(os.path.dirname(arguments.json), exist_ok=True)
     with open(arguments.json, "w") as output:

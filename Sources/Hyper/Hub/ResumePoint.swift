@@ -28,7 +28,7 @@ extension Request {
     /// (which a page puts in its `sse-connect` URL, and which htmx 2 keeps when it reconnects),
     /// else `.live`.
     public var resumePoint: ResumePoint {
-        if let header = headerFields[.lastEventID], !header.isEmpty {
+        if let header = header(.lastEventID), !header.isEmpty {
             return ResumePoint(header)
         }
         if let after = query["after"] {

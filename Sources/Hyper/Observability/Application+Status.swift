@@ -38,7 +38,7 @@ extension Application {
             return methodNotAllowed([.get, .head], request: request)
         }
         guard let status else { return HTTPError(.serviceUnavailable).response(for: request) }
-        let accept = request.headerFields[.accept] ?? ""
+        let accept = request.header(.accept) ?? ""
         let wantsPrometheus =
             request.query["prometheus"] != nil || request.query["openmetrics"] != nil
             || accept.contains("application/openmetrics-text") || accept.contains("version=0.0.4")

@@ -4,10 +4,9 @@ import HTTPTypes
 /// Builds a `Request` from CGI parameters as a transport reads them, one name and value at a
 /// time as bytes, making strings only of what the request keeps.
 ///
-/// nginx sends about thirty parameters a request; most are headers (`HTTP_*`), and of the rest
-/// only the method, the paths, the query and the client's address are kept. A header's field name
-/// is made from its parameter name's bytes directly (`HTTP_X_FORWARDED_FOR` → `x-forwarded-for`).
-/// See `Request.fromCGI` for how the path is chosen and what is refused.
+/// nginx sends about thirty parameters a request; most are headers (`HTTP_*`), which are copied
+/// as bytes into one `CGIHeaderBlock`; of the rest only the method, the paths, the query and the
+/// client's address are kept. See `Request.fromCGI` for how the path is chosen and what is refused.
 struct CGIRequestBuilder {
     private var methodName: String?
     private var documentURI: String?
@@ -16,21 +15,15 @@ struct CGIRequestBuilder {
     private var pathInfo = ""
     private var queryString: String?
     private var remoteAddress: String?
-    private var fields = HTTPFields()
+    private var headerBytes: [UInt8] = []
+    private var headerCount = 0
 
     /// Takes one parameter; throws 431 past `Request.maximumHeaderFields` headers.
     mutating func add(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(HTTPError) {
         if name.count > 5 && Self.hasPrefix(name, "HTTP_") {
             // nginx also passes Content-Type and Content-Length as HTTP_*: CONTENT_* are kept.
-            guard !Self.equals(name, "HTTP_CONTENT_LENGTH") && !Self.equals(name, "HTTP_CONTENT_TYPE"),
-                let fieldName = Self.fieldName(fromCGI: UnsafeRawBufferPointer(rebasing: name[5...]))
-            else { return }
-            guard fields.count < Request.maximumHeaderFields else {
-                throw HTTPError(
-                    .requestHeaderFieldsTooLarge,
-                    message: "The request has more than \(Request.maximumHeaderFields) header fields.")
-            }
-            fields.append(HTTPField(name: fieldName, value: value))
+            guard !Self.equals(name, "HTTP_CONTENT_LENGTH") && !Self.equals(name, "HTTP_CONTENT_TYPE") else { return }
+            try addHeader(name: UnsafeRawBufferPointer(rebasing: name[5...]), value: value)
             return
         }
         switch name.count {
@@ -41,12 +34,24 @@ struct CGIRequestBuilder {
         case 12 where Self.equals(name, "DOCUMENT_URI"): documentURI = Self.string(value)
         case 12 where Self.equals(name, "QUERY_STRING"): queryString = Self.string(value)
         case 12 where Self.equals(name, "CONTENT_TYPE") && !value.isEmpty:
-            fields.append(HTTPField(name: .contentType, value: value))
+            try addHeader(name: name, value: value)
         case 14 where Self.equals(name, "REQUEST_METHOD"): methodName = Self.string(value)
         case 14 where Self.equals(name, "CONTENT_LENGTH") && !value.isEmpty:
-            fields.append(HTTPField(name: .contentLength, value: value))
+            try addHeader(name: name, value: value)
         default: break
         }
+    }
+
+    /// Keeps a header field, named in CGI form without `HTTP_` (`X_FORWARDED_FOR`).
+    private mutating func addHeader(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(HTTPError) {
+        guard headerCount < Request.maximumHeaderFields else {
+            throw HTTPError(
+                .requestHeaderFieldsTooLarge,
+                message: "The request has more than \(Request.maximumHeaderFields) header fields.")
+        }
+        if headerBytes.isEmpty { headerBytes.reserveCapacity(1024) }
+        CGIHeaderBlock.append(name: name, value: value, to: &headerBytes)
+        headerCount += 1
     }
 
     /// The request the parameters describe. Throws 400 for an unknown method, no path, or a
@@ -75,25 +80,11 @@ struct CGIRequestBuilder {
         guard let path = Request.normalize(path: rawPath) else {
             throw HTTPError(.badRequest, message: "The request path is not valid.")
         }
-        return Request(
+        var request = Request(
             method: method, path: path, mountPrefix: mountPrefix, query: QueryParameters(encoded: query ?? ""),
-            headerFields: fields, remoteAddress: remoteAddress)
-    }
-
-    /// `X_FORWARDED_FOR` → `x-forwarded-for`; nil when it is not a valid field name.
-    private static func fieldName(fromCGI name: UnsafeRawBufferPointer) -> HTTPField.Name? {
-        let lowercased = String(unsafeUninitializedCapacity: name.count) { buffer in
-            for (index, byte) in name.enumerated() {
-                buffer[index] =
-                    switch byte {
-                    case UInt8(ascii: "_"): UInt8(ascii: "-")
-                    case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte + 32
-                    default: byte
-                    }
-            }
-            return name.count
-        }
-        return HTTPField.Name(parsed: lowercased)
+            remoteAddress: remoteAddress)
+        request.headers = .cgi(CGIHeaderBlock(bytes: headerBytes))
+        return request
     }
 
     private static func string(_ bytes: UnsafeRawBufferPointer) -> String {

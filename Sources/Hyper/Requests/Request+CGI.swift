@@ -31,6 +31,7 @@ extension Request {
 
     /// `/a//b/./c/../d/` → `/a/b/d`; nil for `..` above the root or a NUL byte.
     static func normalize(path: String) -> String? {
+        if isNormal(path) { return path }
         guard !path.utf8.contains(0) else { return nil }
         var segments: [Substring] = []
         for segment in path.split(separator: "/", omittingEmptySubsequences: true) {
@@ -42,5 +43,30 @@ extension Request {
             }
         }
         return "/" + segments.joined(separator: "/")
+    }
+
+    /// Whether `path` is its own normal form, as nginx's `DOCUMENT_URI` nearly always is: `/`,
+    /// or `/` and segments that are neither empty, `.` nor `..`, joined by single slashes, with no
+    /// NUL byte.
+    private static func isNormal(_ path: String) -> Bool {
+        var path = path
+        return path.withUTF8 { bytes in
+            guard bytes.first == UInt8(ascii: "/") else { return false }
+            guard bytes.count > 1 else { return true }
+            var segmentStart = 1
+            for index in 1...bytes.count {
+                let byte = index < bytes.count ? bytes[index] : UInt8(ascii: "/")
+                if byte == 0 { return false }
+                guard byte == UInt8(ascii: "/") else { continue }
+                switch index - segmentStart {
+                case 0: return false
+                case 1 where bytes[segmentStart] == UInt8(ascii: "."): return false
+                case 2 where bytes[segmentStart] == UInt8(ascii: ".") && bytes[segmentStart + 1] == UInt8(ascii: "."):
+                    return false
+                default: segmentStart = index + 1
+                }
+            }
+            return true
+        }
     }
 }

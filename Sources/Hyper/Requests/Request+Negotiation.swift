@@ -10,7 +10,7 @@ extension Request {
     /// `Accept: text/html, text/event-stream` (what htmx 4 sends on every request) gets the page.
     /// Without `Accept`, or with `*/*`, a request gets the page.
     public var acceptsEventStream: Bool {
-        let ranges = headerFields[values: .accept].flatMap { MediaRange.parse($0) }
+        let ranges = headerValues(.accept).flatMap { MediaRange.parse($0) }
         let stream = MediaRange.quality(of: "text", "event-stream", in: ranges)
         let page = ranges.isEmpty ? 1 : MediaRange.quality(of: "text", "html", in: ranges)
         return stream > 0 && stream > page
@@ -26,17 +26,17 @@ extension Request {
     /// The id of the last event the client received, which EventSource sends back when it
     /// reconnects (`Last-Event-ID`); nil on a first connection.
     public var lastEventID: String? {
-        headerFields[.lastEventID]
+        header(.lastEventID)
     }
 
     /// Whether htmx sent the request (`HX-Request: true`).
     public var isHTMXRequest: Bool {
-        headerFields[.hxRequest] == "true"
+        header(.hxRequest) == "true"
     }
 
     /// The id of the element an htmx request will swap the answer into (`HX-Target`), if any.
     public var htmxTarget: String? {
-        isHTMXRequest ? headerFields[.hxTarget] : nil
+        isHTMXRequest ? header(.hxTarget) : nil
     }
 }
 

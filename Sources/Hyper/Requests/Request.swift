@@ -10,7 +10,17 @@ public struct Request: Sendable {
     public var mountPrefix: String
     /// The query parameters, percent-decoded, in order; repeated keys are kept.
     public var query: QueryParameters
-    public var headerFields: HTTPFields
+    /// All the header fields. A request nginx passed makes them on first use; `header(_:)` reads
+    /// one field without making the others.
+    public var headerFields: HTTPFields {
+        get {
+            switch headers {
+            case .fields(let fields): fields
+            case .cgi(let block): block.fields
+            }
+        }
+        set { headers = .fields(newValue) }
+    }
     /// The client's address as nginx saw it (`REMOTE_ADDR`).
     public var remoteAddress: String?
     /// The request body, read completely before the route runs.
@@ -19,6 +29,14 @@ public struct Request: Sendable {
     public var pathParameters: PathParameters
     /// The services of the application serving the request (see `Services`), set when it is routed.
     public internal(set) var services = Services()
+
+    /// Where the header fields are: as the route or a test gave them, or as nginx passed them.
+    enum Headers: Sendable {
+        case fields(HTTPFields)
+        case cgi(CGIHeaderBlock)
+    }
+
+    var headers: Headers
 
     public init(
         method: HTTPRequest.Method, path: String, mountPrefix: String = "", query: QueryParameters = QueryParameters(),
@@ -29,10 +47,27 @@ public struct Request: Sendable {
         self.path = path
         self.mountPrefix = mountPrefix
         self.query = query
-        self.headerFields = headerFields
+        self.headers = .fields(headerFields)
         self.remoteAddress = remoteAddress
         self.body = body
         self.pathParameters = pathParameters
+    }
+
+    /// The value of the header field `name`, as `headerFields[name]` reads it (repeated fields
+    /// joined by `, `, or `; ` for `Cookie`); nil when the request has none.
+    public func header(_ name: HTTPField.Name) -> String? {
+        switch headers {
+        case .fields(let fields): fields[name]
+        case .cgi(let block): block.value(of: name)
+        }
+    }
+
+    /// The values of the header fields named `name`, in order, as `headerFields[values: name]`.
+    public func headerValues(_ name: HTTPField.Name) -> [String] {
+        switch headers {
+        case .fields(let fields): fields[values: name]
+        case .cgi(let block): block.values(of: name)
+        }
     }
 
     /// A typed path parameter; a value that does not convert is a 404 (`/users/abc` where the
@@ -66,7 +101,7 @@ public struct Request: Sendable {
     /// The cookies the client sent.
     public var cookies: [String: String] {
         var result: [String: String] = [:]
-        for header in headerFields[values: .cookie] {
+        for header in headerValues(.cookie) {
             for pair in header.split(separator: ";") {
                 let parts = pair.split(separator: "=", maxSplits: 1)
                 guard parts.count == 2 else { continue }

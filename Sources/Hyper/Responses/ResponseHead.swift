@@ -13,30 +13,30 @@ enum ResponseHead {
     /// those the route did not set follow its own.
     static func encode(_ response: Response) -> [UInt8] {
         var bytes = statusLine(response.status)
-        var imposed: [HTTPField] = [HTTPField(name: .xContentTypeOptions, value: "nosniff")]
-        var defaults: [HTTPField] = [HTTPField(name: .contentType, value: MediaType.html)]
-        switch response.body {
-        case .bytes(let body):
-            imposed.append(HTTPField(name: .contentLength, value: String(body.count)))
-        case .stream:
-            imposed.append(HTTPField(name: .xAccelBuffering, value: "no"))
-            defaults.append(HTTPField(name: .cacheControl, value: "no-cache"))
-        }
-        var written: [HTTPField.Name] = []
+        let isStream = response.isStream
+        var wroteNosniff = false
+        var wroteLengthOrBuffering = false
+        var routeSetContentType = false
+        var routeSetCacheControl = false
         for field in response.headerFields {
-            if let rule = imposed.first(where: { $0.name == field.name }) {
-                guard !written.contains(rule.name) else { continue }
-                written.append(rule.name)
-                append(rule, to: &bytes)
-            } else {
-                defaults.removeAll { $0.name == field.name }
+            switch field.name {
+            case .xContentTypeOptions:
+                if !wroteNosniff { appendNosniff(to: &bytes) }
+                wroteNosniff = true
+            case .contentLength where !isStream, .xAccelBuffering where isStream:
+                if !wroteLengthOrBuffering { appendLengthOrBuffering(of: response.body, to: &bytes) }
+                wroteLengthOrBuffering = true
+            default:
+                if field.name == .contentType { routeSetContentType = true }
+                if field.name == .cacheControl { routeSetCacheControl = true }
                 append(field, to: &bytes)
             }
         }
         // In the order earlier versions added them: Content-Type, Hyper's own, Cache-Control.
-        for field in defaults where field.name == .contentType { append(field, to: &bytes) }
-        for field in imposed where !written.contains(field.name) { append(field, to: &bytes) }
-        for field in defaults where field.name != .contentType { append(field, to: &bytes) }
+        if !routeSetContentType { append("Content-Type: text/html; charset=utf-8\r\n", to: &bytes) }
+        if !wroteNosniff { appendNosniff(to: &bytes) }
+        if !wroteLengthOrBuffering { appendLengthOrBuffering(of: response.body, to: &bytes) }
+        if isStream && !routeSetCacheControl { append("Cache-Control: no-cache\r\n", to: &bytes) }
         bytes.append(contentsOf: "\r\n".utf8)
         return bytes
     }
@@ -52,8 +52,8 @@ enum ResponseHead {
     private static func statusLine(_ status: HTTPResponse.Status) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256)
-        bytes.append(contentsOf: "Status: ".utf8)
-        bytes.append(contentsOf: String(status.code).utf8)
+        append("Status: ", to: &bytes)
+        appendDecimal(status.code, to: &bytes)
         bytes.append(UInt8(ascii: " "))
         bytes.append(contentsOf: status.reasonPhrase.utf8)
         bytes.append(contentsOf: "\r\n".utf8)
@@ -65,5 +65,34 @@ enum ResponseHead {
         bytes.append(contentsOf: ": ".utf8)
         bytes.append(contentsOf: field.value.utf8)
         bytes.append(contentsOf: "\r\n".utf8)
+    }
+
+    private static func appendNosniff(to bytes: inout [UInt8]) {
+        append("X-Content-Type-Options: nosniff\r\n", to: &bytes)
+    }
+
+    /// `Content-Length` for a body in memory, `X-Accel-Buffering: no` for a stream.
+    private static func appendLengthOrBuffering(of body: Response.Body, to bytes: inout [UInt8]) {
+        switch body {
+        case .bytes(let body):
+            append("Content-Length: ", to: &bytes)
+            appendDecimal(body.count, to: &bytes)
+            append("\r\n", to: &bytes)
+        case .stream:
+            append("X-Accel-Buffering: no\r\n", to: &bytes)
+        }
+    }
+
+    private static func append(_ literal: StaticString, to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    private static func appendDecimal(_ number: Int, to bytes: inout [UInt8]) {
+        guard number >= 10 else {
+            bytes.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: max(number, 0)))
+            return
+        }
+        appendDecimal(number / 10, to: &bytes)
+        bytes.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: number % 10))
     }
 }

@@ -7,6 +7,9 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     public let segments: [Segment]
+    /// The pattern as written, normalised (`/users/{user_id}`); made once, as the access log
+    /// names the route of every request.
+    public let description: String
 
     /// Parses a pattern. Throws `PathPatternError` for `{}`, a name that is not an identifier,
     /// unbalanced braces, or a parameter named twice.
@@ -32,10 +35,8 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
             }
         }
         self.segments = segments
-    }
-
-    public var description: String {
-        "/"
+        self.description =
+            "/"
             + segments.map {
                 switch $0 {
                 case .literal(let text): text

@@ -85,8 +85,7 @@ public struct Router: Sendable {
     /// Finds the route for `method` and `path` (a normalised path). `HEAD` falls back to `GET`.
     public func match(method: HTTPRequest.Method, path: String) -> Match {
         var values: [String] = []
-        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        guard let node = Self.find(segments[...], in: root, values: &values) else { return .notFound }
+        guard let node = Self.find(path[...], in: root, values: &values) else { return .notFound }
         guard let endpoint = node.endpoints[method] ?? (method == .head ? node.endpoints[.get] : nil) else {
             var allowed = Array(node.endpoints.keys)
             if allowed.contains(.get) { allowed.append(.head) }
@@ -101,10 +100,16 @@ public struct Router: Sendable {
         return .found(endpoint.handler, PathParameters(parameters), pattern: endpoint.pattern)
     }
 
-    /// Depth-first search preferring literal children; `values` collects parameter segments.
-    private static func find(_ segments: ArraySlice<Substring>, in node: Node, values: inout [String]) -> Node? {
-        guard let first = segments.first else { return node.endpoints.isEmpty ? nil : node }
-        let rest = segments.dropFirst()
+    /// Depth-first search preferring literal children, one segment of `path` (what is left of the
+    /// path, slashes between segments) a level; `values` collects parameter segments.
+    private static func find(_ path: Substring, in node: Node, values: inout [String]) -> Node? {
+        let slash = UInt8(ascii: "/")
+        var start = path.startIndex
+        while start < path.endIndex && path.utf8[start] == slash { start = path.utf8.index(after: start) }
+        guard start < path.endIndex else { return node.endpoints.isEmpty ? nil : node }
+        let end = path.utf8[start...].firstIndex(of: slash) ?? path.endIndex
+        let first = path[start..<end]
+        let rest = path[end...]
         if let literal = node.literals[String(first)], let found = find(rest, in: literal, values: &values) {
             return found
         }

@@ -62,7 +62,7 @@ extension Application {
         var builder = CGIRequestBuilder()
         try exchange.forEachParameter { name, value throws(HTTPError) in try builder.add(name: name, value: value) }
         var request = try builder.request()
-        let lengthField = request.headerFields[.contentLength] ?? ""
+        let lengthField = request.header(.contentLength) ?? ""
         guard let declaredLength = lengthField.isEmpty ? 0 : Int(lengthField), declaredLength >= 0 else {
             throw HTTPError(.badRequest, message: "Content-Length is not a number.")
         }

@@ -61,6 +61,9 @@ struct RequestTests {
         "paths are normalised",
         arguments: [
             ("/", "/"), ("//a///b/", "/a/b"), ("/a/./b", "/a/b"), ("/a/b/../c", "/a/c"), ("", "/"), ("/a/..", "/"),
+            // What the byte-level check for an already normal path must tell apart.
+            ("/a", "/a"), ("/a/", "/a"), ("/.", "/"), ("a/b", "/a/b"), ("/a/.b", "/a/.b"), ("/..a", "/..a"),
+            ("/a/...", "/a/..."), ("/a/b.", "/a/b."), ("/zoë/ä", "/zoë/ä"),
         ])
     func normalises(raw: String, expected: String) {
         #expect(Request.normalize(path: raw) == expected)
