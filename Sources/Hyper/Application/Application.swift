@@ -78,25 +78,30 @@ public final class Application: Sendable {
     /// Answers `request` in process, without a transport: routing, the route, and error pages.
     /// The request's `path` must already be normalised.
     public func response(for request: Request) async -> Response {
-        await routedResponse(to: request, notFound: { HTTPError(.notFound).response(for: request) })
+        var request = request
+        let match = route(&request)
+        return await response(for: request, routedAs: match, notFound: { HTTPError(.notFound).response(for: $0) })
     }
 
-    /// Routes `request` and runs the route it matches: `notFound` answers an unknown path, and
-    /// `matched` hears the pattern of the route that runs.
-    func routedResponse(
-        to request: Request, notFound: () -> Response, matched: (PathPattern) -> Void = { _ in }
-    ) async -> Response {
-        switch router.match(method: request.method, path: request.path) {
-        case .notFound:
-            return notFound()
-        case .methodNotAllowed(let allowed):
-            return methodNotAllowed(allowed, request: request)
-        case .found(let handler, let parameters, let pattern):
-            matched(pattern)
-            var request = request
+    /// Finds the route for `request`; when there is one, gives the request the route's path
+    /// parameters and the application's services.
+    func route(_ request: inout Request) -> Router.Match {
+        let match = router.match(method: request.method, path: request.path)
+        if case .found(_, let parameters, _) = match {
             request.pathParameters = parameters
             request.services = services
-            return await response(for: request, from: handler)
+        }
+        return match
+    }
+
+    /// Runs the route `route(_:)` found for `request`: `notFound` answers an unknown path.
+    func response(for request: Request, routedAs match: Router.Match, notFound: (Request) -> Response) async
+        -> Response
+    {
+        switch match {
+        case .notFound: notFound(request)
+        case .methodNotAllowed(let allowed): methodNotAllowed(allowed, request: request)
+        case .found(let handler, _, _): await response(for: request, from: handler)
         }
     }
 

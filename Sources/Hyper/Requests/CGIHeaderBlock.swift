@@ -11,23 +11,39 @@ import Synchronization
 /// name by comparing bytes (`value(of:)`), and makes the full `HTTPFields` only when it is asked
 /// for, once. Either way a field reads exactly as swift-http-types makes it: a CGI name that is
 /// not an HTTP token is left out, and a value is legalised by `HTTPField.init(name:value:)`.
-final class CGIHeaderBlock: Sendable {
+///
+/// Only the `CGIRequestBuilder` that made a block appends to it, before its request exists; from
+/// then on the block is read-only, which is what makes it safe to share between threads.
+final class CGIHeaderBlock: @unchecked Sendable {
     /// Each field in turn: its name's length and its value's length (4 bytes each, little-endian),
-    /// the name in CGI form without `HTTP_`, then the value.
-    private let bytes: [UInt8]
+    /// the name in CGI form without `HTTP_`, then the value. Owned: freed with the block.
+    private var storage: UnsafeMutableRawPointer?
+    private var byteCount = 0
+    private var capacity = 0
     private let parsed = Mutex<HTTPFields?>(nil)
 
-    init(bytes: [UInt8]) {
-        self.bytes = bytes
+    init() {}
+
+    deinit {
+        free(storage)
     }
 
-    /// Appends one field to the bytes of a block being built.
-    static func append(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
-        let lengths =
-            UInt64(UInt32(truncatingIfNeeded: value.count)) << 32 | UInt64(UInt32(truncatingIfNeeded: name.count))
-        withUnsafeBytes(of: lengths.littleEndian) { bytes.append(contentsOf: $0.assumingMemoryBound(to: UInt8.self)) }
-        bytes.append(contentsOf: name.assumingMemoryBound(to: UInt8.self))
-        bytes.append(contentsOf: value.assumingMemoryBound(to: UInt8.self))
+    /// Appends one field; for the builder only, before the block is shared.
+    func append(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        let needed = byteCount + 8 + name.count + value.count
+        if needed > capacity {
+            let grown = max(needed, capacity * 2, 1024)
+            guard let moved = realloc(storage, grown) else { fatalError("Hyper: out of memory for header fields") }
+            (storage, capacity) = (moved, grown)
+        }
+        guard let storage else { return }
+        storage.storeBytes(
+            of: UInt32(truncatingIfNeeded: name.count).littleEndian, toByteOffset: byteCount, as: UInt32.self)
+        storage.storeBytes(
+            of: UInt32(truncatingIfNeeded: value.count).littleEndian, toByteOffset: byteCount + 4, as: UInt32.self)
+        if let base = name.baseAddress { memcpy(storage + byteCount + 8, base, name.count) }
+        if let base = value.baseAddress { memcpy(storage + byteCount + 8 + name.count, base, value.count) }
+        byteCount = needed
     }
 
     /// All the fields, in the order nginx sent them; made on the first call.
@@ -65,7 +81,8 @@ final class CGIHeaderBlock: Sendable {
     }
 
     private func forEachField(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
-        bytes.withUnsafeBytes { block in
+        do {
+            let block = UnsafeRawBufferPointer(start: storage, count: byteCount)
             var offset = 0
             while offset < block.count {
                 let nameCount = Int(UInt32(littleEndian: block.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))

@@ -15,7 +15,10 @@ struct CGIRequestBuilder {
     private var pathInfo = ""
     private var queryString: String?
     private var remoteAddress: String?
-    private var headerBytes: [UInt8] = []
+    /// `CONTENT_LENGTH` as nginx passed it (repeated ones joined by `, `, as the header reads, which
+    /// is no number); empty for a request without a body.
+    private(set) var contentLength = ""
+    private let headers = CGIHeaderBlock()
     private var headerCount = 0
 
     /// Takes one parameter; throws 431 past `Request.maximumHeaderFields` headers.
@@ -37,6 +40,7 @@ struct CGIRequestBuilder {
             try addHeader(name: name, value: value)
         case 14 where Self.equals(name, "REQUEST_METHOD"): methodName = Self.string(value)
         case 14 where Self.equals(name, "CONTENT_LENGTH") && !value.isEmpty:
+            contentLength = contentLength.isEmpty ? Self.string(value) : contentLength + ", " + Self.string(value)
             try addHeader(name: name, value: value)
         default: break
         }
@@ -49,8 +53,7 @@ struct CGIRequestBuilder {
                 .requestHeaderFieldsTooLarge,
                 message: "The request has more than \(Request.maximumHeaderFields) header fields.")
         }
-        if headerBytes.isEmpty { headerBytes.reserveCapacity(1024) }
-        CGIHeaderBlock.append(name: name, value: value, to: &headerBytes)
+        headers.append(name: name, value: value)
         headerCount += 1
     }
 
@@ -83,7 +86,7 @@ struct CGIRequestBuilder {
         var request = Request(
             method: method, path: path, mountPrefix: mountPrefix, query: QueryParameters(encoded: query ?? ""),
             remoteAddress: remoteAddress)
-        request.headers = .cgi(CGIHeaderBlock(bytes: headerBytes))
+        request.headers = .cgi(headers)
         return request
     }
 

@@ -28,13 +28,17 @@ public struct Response: Sendable {
 
     /// An HTML page.
     public init(status: HTTPResponse.Status = .ok, html: HTML) {
-        self.init(status: status, headerFields: [.contentType: MediaType.html], body: .bytes(html.bytes))
+        self.init(status: status, headerFields: Self.htmlFields, body: .bytes(html.bytes))
     }
 
     /// Plain text.
     public init(status: HTTPResponse.Status = .ok, text: String) {
-        self.init(status: status, headerFields: [.contentType: MediaType.plainText], body: .bytes(Array(text.utf8)))
+        self.init(status: status, headerFields: Self.plainTextFields, body: .bytes(Array(text.utf8)))
     }
+
+    // Made once: a page's fields are then a reference to these until the route changes them.
+    private static let htmlFields: HTTPFields = [.contentType: MediaType.html]
+    private static let plainTextFields: HTTPFields = [.contentType: MediaType.plainText]
 
     /// A redirect to `location`, `303 See Other` by default (the answer to a form POST).
     public static func redirect(to location: String, status: HTTPResponse.Status = .seeOther) -> Response {

@@ -26,7 +26,7 @@ extension Application {
     func serve(_ exchange: any TransportExchange) {
         let started = ContinuousClock.now
         let logEntry = AccessLogEntry()
-        let request: Request
+        var request: Request
         do {
             request = try readRequest(from: exchange)
         } catch {
@@ -42,18 +42,20 @@ extension Application {
             logAccess(method: "-", path: "-", logEntry: logEntry, outcome: outcome, started: started)
             return
         }
+        // Routed here, on the request thread, where the request has no other owner to copy it for.
+        let match = route(&request)
+        if case .found(_, _, let pattern) = match { logEntry.route = pattern.description }
         let channel = exchange.makeResponseChannel()
         let task = Task(executorPreference: channel.executor) { [self, request] in
-            await trackTask { await produceResponse(to: request, into: channel, logEntry: logEntry) }
+            await trackTask { await produceResponse(to: request, routedAs: match, into: channel, logEntry: logEntry) }
         }
+        let (method, path) = (request.method.rawValue, request.path)
         exchange.writeResponse(from: channel) { [self] outcome in
             task.cancel()  // the response is over; a stream's route may still be waiting for its next event
             if outcome.clientDisconnected { logEntry.clientDisconnected = true }
             if channel.wasEndedFromOutside { logEntry.endedByServer = true }
             if let stream = logEntry.responseEnded() { streams.remove(stream) }
-            logAccess(
-                method: request.method.rawValue, path: request.path, logEntry: logEntry, outcome: outcome,
-                started: started)
+            logAccess(method: method, path: path, logEntry: logEntry, outcome: outcome, started: started)
         }
     }
 
@@ -62,7 +64,7 @@ extension Application {
         var builder = CGIRequestBuilder()
         try exchange.forEachParameter { name, value throws(HTTPError) in try builder.add(name: name, value: value) }
         var request = try builder.request()
-        let lengthField = request.header(.contentLength) ?? ""
+        let lengthField = builder.contentLength
         guard let declaredLength = lengthField.isEmpty ? 0 : Int(lengthField), declaredLength >= 0 else {
             throw HTTPError(.badRequest, message: "Content-Length is not a number.")
         }
@@ -88,13 +90,14 @@ extension Application {
         return request
     }
 
-    /// Runs the route on a task and writes its response into `channel`.
-    private func produceResponse(to request: Request, into channel: ResponseChannel, logEntry: AccessLogEntry) async {
+    /// Runs the route `match` names (on the request's task) and writes its response into `channel`.
+    private func produceResponse(
+        to request: Request, routedAs match: Router.Match, into channel: ResponseChannel, logEntry: AccessLogEntry
+    ) async {
         defer { channel.finish() }
-        var response = await routedResponse(
-            to: request,
-            notFound: { statusResponse(for: request) ?? HTTPError(.notFound).response(for: request) },
-            matched: { logEntry.route = $0.description })
+        var response = await response(
+            for: request, routedAs: match,
+            notFound: { statusResponse(for: $0) ?? HTTPError(.notFound).response(for: $0) })
         var admitted: AdmittedStream?
         if case .stream(let body) = response.body {
             admitted = admitStream(body, to: request, into: channel, logEntry: logEntry)
