@@ -83,11 +83,9 @@ struct CGIRequestBuilder {
         guard let path = Request.normalize(path: rawPath) else {
             throw HTTPError(.badRequest, message: "The request path is not valid.")
         }
-        var request = Request(
+        return Request(
             method: method, path: path, mountPrefix: mountPrefix, query: QueryParameters(encoded: query ?? ""),
-            remoteAddress: remoteAddress)
-        request.headers = .cgi(headers)
-        return request
+            headers: .cgi(headers), remoteAddress: remoteAddress)
     }
 
     private static func string(_ bytes: UnsafeRawBufferPointer) -> String {

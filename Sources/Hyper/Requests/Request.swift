@@ -43,11 +43,20 @@ public struct Request: Sendable {
         headerFields: HTTPFields = [:], remoteAddress: String? = nil, body: [UInt8] = [],
         pathParameters: PathParameters = PathParameters()
     ) {
+        self.init(
+            method: method, path: path, mountPrefix: mountPrefix, query: query, headers: .fields(headerFields),
+            remoteAddress: remoteAddress, body: body, pathParameters: pathParameters)
+    }
+
+    init(
+        method: HTTPRequest.Method, path: String, mountPrefix: String, query: QueryParameters, headers: Headers,
+        remoteAddress: String?, body: [UInt8] = [], pathParameters: PathParameters = PathParameters()
+    ) {
         self.method = method
         self.path = path
         self.mountPrefix = mountPrefix
         self.query = query
-        self.headers = .fields(headerFields)
+        self.headers = headers
         self.remoteAddress = remoteAddress
         self.body = body
         self.pathParameters = pathParameters

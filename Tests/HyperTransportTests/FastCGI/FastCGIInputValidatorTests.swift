@@ -62,6 +62,25 @@ struct FastCGIInputValidatorTests {
         }
     }
 
+    @Test("a pair's two one-byte lengths read at once leave the check where reading them a byte at a time does")
+    func oneByteLengthsAtOnce() {
+        let parameters = FastCGIRecord.encodedPairs(
+            (0..<40).map { (Array("HTTP_X_\($0)".utf8), [UInt8](repeating: 0x61, count: $0 * 5)) })
+        let bytes = Self.begin + Self.record(4, parameters) + Self.record(4, [])
+        var whole = FastCGIInputValidator()
+        var byteByByte = FastCGIInputValidator()
+        bytes.withUnsafeBytes { raw in
+            #expect(throws: Never.self) { try whole.consume(raw) }
+            for offset in 0..<raw.count {
+                #expect(throws: Never.self) {
+                    try byteByByte.consume(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + 1)]))
+                }
+            }
+        }
+        #expect(whole == byteByByte)
+        #expect(verdict(bytes) == nil)
+    }
+
     @Test("lengths of 127 (one byte) and 128 (four bytes) are both read")
     func lengthBoundary() {
         for size in [127, 128] {
