@@ -50,7 +50,8 @@ public final class Application: Sendable {
     public let logger: Logger
     /// What the app's routes share, read through `Request.service(_:)`.
     public let services: Services
-    private let runningTasks = Atomic<Int>(0)
+    /// Route tasks running now, each counted by itself (see `runningRouteTasks`).
+    let runningTasks = Atomic<Int>(0)
     /// The streams being served: admitted within the server's `maxStreams`, counted and ended
     /// here alone.
     let streams = StreamRegistry()
@@ -130,11 +131,5 @@ public final class Application: Sendable {
     func methodNotAllowed(_ allowed: [HTTPRequest.Method], request: Request) -> Response {
         let allow = allowed.map(\.rawValue).joined(separator: ", ")
         return HTTPError(.methodNotAllowed, headerFields: [.allow: allow]).response(for: request)
-    }
-
-    func trackTask<T>(_ body: () async -> T) async -> T {
-        runningTasks.add(1, ordering: .relaxed)
-        defer { runningTasks.subtract(1, ordering: .relaxed) }
-        return await body()
     }
 }

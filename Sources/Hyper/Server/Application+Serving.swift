@@ -47,7 +47,9 @@ extension Application {
         if case .found(_, _, let pattern) = match { logEntry.route = pattern.description }
         let channel = exchange.makeResponseChannel()
         let task = Task(executorPreference: channel.executor) { [self, request] in
-            await trackTask { await produceResponse(to: request, routedAs: match, into: channel, logEntry: logEntry) }
+            runningTasks.add(1, ordering: .relaxed)
+            defer { runningTasks.subtract(1, ordering: .relaxed) }
+            await produceResponse(to: request, routedAs: match, into: channel, logEntry: logEntry)
         }
         let (method, path) = (request.method.rawValue, request.path)
         exchange.writeResponse(from: channel) { [self] outcome in

@@ -9,9 +9,27 @@ import Synchronization
 /// on to the global concurrent executor, so no job ever waits for a thread that moved on.
 public final class RequestExecutor: TaskExecutor {
     private struct State {
-        var jobs: [UnownedJob] = []
+        /// The job to run first; nearly every request has just one queued at a time, which then
+        /// costs no array.
+        var firstJob: UnownedJob?
+        /// Jobs queued behind `firstJob`, in order.
+        var laterJobs: [UnownedJob] = []
         var isAttached = true
         var isThreadSleeping = false
+
+        var hasJobs: Bool { firstJob != nil || !laterJobs.isEmpty }
+
+        mutating func append(_ job: UnownedJob) {
+            if hasJobs { laterJobs.append(job) } else { firstJob = job }
+        }
+
+        mutating func takeJob() -> UnownedJob? {
+            if let job = firstJob {
+                firstJob = nil
+                return job
+            }
+            return laterJobs.isEmpty ? nil : laterJobs.removeFirst()
+        }
     }
 
     private let state = Mutex(State())
@@ -25,7 +43,7 @@ public final class RequestExecutor: TaskExecutor {
         let job = UnownedJob(job)
         let (attached, wake) = state.withLock { state -> (Bool, Bool) in
             guard state.isAttached else { return (false, false) }
-            state.jobs.append(job)
+            state.append(job)
             defer { state.isThreadSleeping = false }
             return (true, state.isThreadSleeping)
         }
@@ -38,20 +56,15 @@ public final class RequestExecutor: TaskExecutor {
 
     /// Runs every queued job on the calling thread (the request thread).
     func runPendingJobs() {
-        while true {
-            let jobs = state.withLock { state in
-                defer { state.jobs.removeAll(keepingCapacity: true) }
-                return state.jobs
-            }
-            guard !jobs.isEmpty else { return }
-            for job in jobs { job.runSynchronously(on: asUnownedTaskExecutor()) }
+        while let job = state.withLock({ $0.takeJob() }) {
+            job.runSynchronously(on: asUnownedTaskExecutor())
         }
     }
 
     /// Marks the thread as about to sleep unless a job is waiting; returns whether it may sleep.
     func prepareToSleep() -> Bool {
         state.withLock { state in
-            guard state.jobs.isEmpty else { return false }
+            guard !state.hasJobs else { return false }
             state.isThreadSleeping = true
             return true
         }
@@ -66,8 +79,9 @@ public final class RequestExecutor: TaskExecutor {
     func detach() {
         let leftover = state.withLock { state in
             state.isAttached = false
-            defer { state.jobs.removeAll() }
-            return state.jobs
+            var leftover: [UnownedJob] = []
+            while let job = state.takeJob() { leftover.append(job) }
+            return leftover
         }
         for job in leftover { globalConcurrentExecutor.enqueue(ExecutorJob(job)) }
     }
