@@ -11,8 +11,9 @@ enum ResponseHead {
     /// stream `X-Accel-Buffering: no` (nginx passes each chunk on at once) and, unless the route
     /// set one, `Cache-Control: no-cache`. A field Hyper sets replaces the route's in place;
     /// those the route did not set follow its own.
+    /// Room is reserved for a body in memory, which the caller may append without a copy.
     static func encode(_ response: Response) -> [UInt8] {
-        var bytes = statusLine(response.status)
+        var bytes = statusLine(response.status, reserving: 256 + response.bodyBytes.count)
         let isStream = response.isStream
         var wroteNosniff = false
         var wroteLengthOrBuffering = false
@@ -43,15 +44,15 @@ enum ResponseHead {
 
     /// The block for `status` and `fields` as they are.
     static func serialize(status: HTTPResponse.Status, fields: HTTPFields) -> [UInt8] {
-        var bytes = statusLine(status)
+        var bytes = statusLine(status, reserving: 256)
         for field in fields { append(field, to: &bytes) }
         bytes.append(contentsOf: "\r\n".utf8)
         return bytes
     }
 
-    private static func statusLine(_ status: HTTPResponse.Status) -> [UInt8] {
+    private static func statusLine(_ status: HTTPResponse.Status, reserving capacity: Int) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(256)
+        bytes.reserveCapacity(capacity)
         append("Status: ", to: &bytes)
         appendDecimal(status.code, to: &bytes)
         bytes.append(UInt8(ascii: " "))

@@ -97,35 +97,58 @@ extension Application {
         to request: Request, routedAs match: Router.Match, into channel: ResponseChannel, logEntry: AccessLogEntry
     ) async {
         defer { channel.finish() }
-        var response = await response(
+        let response = await response(
             for: request, routedAs: match,
             notFound: { statusResponse(for: $0) ?? HTTPError(.notFound).response(for: $0) })
-        var admitted: AdmittedStream?
-        if case .stream(let body) = response.body {
-            admitted = admitStream(body, to: request, into: channel, logEntry: logEntry)
-            if admitted == nil {
-                response = HTTPError(.serviceUnavailable, headerFields: [.retryAfter: "5"]).response(for: request)
-            }
-        }
-        let isHead = request.method == .head
-        let head = encodeHead(of: response, logEntry: logEntry)
         do {
             switch response.body {
-            case .bytes(let bytes):
-                try await channel.send(head + (isHead ? [] : bytes))
+            case .bytes(let body):
+                try await channel.send(wholeResponse(response, body: body, to: request, logEntry: logEntry))
             case .stream(let body):
-                channel.startStreaming(
-                    heartbeat: body.heartbeat.map {
-                        ResponseChannel.Heartbeat(interval: configuration.heartbeatInterval, bytes: $0)
-                    })
-                try await channel.send(head)
-                if !isHead, let admitted {
-                    try await writeStream(body, stream: admitted, into: channel, logEntry: logEntry)
-                }
+                try await sendStream(response, body: body, to: request, into: channel, logEntry: logEntry)
             }
-        } catch is ClientDisconnectedError, is CancellationError, is ResponseEndedError {
-            // The request thread saw the client go, or the server ended the stream: both logged.
         } catch {
+            logFailedSend(error, request: request)
+        }
+    }
+
+    /// The header block and, unless the request is a HEAD, the body, in one buffer.
+    private func wholeResponse(_ response: Response, body: [UInt8], to request: Request, logEntry: AccessLogEntry)
+        -> [UInt8]
+    {
+        var bytes = encodeHead(of: response, logEntry: logEntry)
+        if request.method != .head { bytes.append(contentsOf: body) }
+        return bytes
+    }
+
+    /// Sends a streamed response: its head, then (unless the request is a HEAD) its body as the
+    /// route writes it; a 503 instead when the server holds as many streams as it may.
+    private func sendStream(
+        _ response: Response, body: StreamingBody, to request: Request, into channel: ResponseChannel,
+        logEntry: AccessLogEntry
+    ) async throws {
+        guard let admitted = admitStream(body, to: request, into: channel, logEntry: logEntry) else {
+            let refusal = HTTPError(.serviceUnavailable, headerFields: [.retryAfter: "5"]).response(for: request)
+            try await channel.send(wholeResponse(refusal, body: refusal.bodyBytes, to: request, logEntry: logEntry))
+            return
+        }
+        channel.startStreaming(
+            heartbeat: body.heartbeat.map {
+                ResponseChannel.Heartbeat(interval: configuration.heartbeatInterval, bytes: $0)
+            })
+        try await channel.send(encodeHead(of: response, logEntry: logEntry))
+        if request.method != .head {
+            try await writeStream(body, stream: admitted, into: channel, logEntry: logEntry)
+        }
+    }
+
+    /// Logs why a response could not be sent whole, unless it is what the access log already
+    /// tells: the client went away, or the server ended the stream.
+    private func logFailedSend(_ error: any Error, request: Request) {
+        switch error {
+        case is ClientDisconnectedError, is CancellationError, is ResponseEndedError:
+            return
+        default:
             logger.error(
                 "Hyper: stream ended by an error",
                 metadata: [
