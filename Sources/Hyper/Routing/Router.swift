@@ -41,6 +41,9 @@ public struct Router: Sendable {
     }
 
     private var root = Node()
+    /// The endpoints of the patterns without parameters, by path: a request for one of them is
+    /// answered by one lookup, which is what the tree's search (literals first) finds too.
+    private var literalPaths: [String: [HTTPRequest.Method: Endpoint]] = [:]
 
     public init() {}
 
@@ -79,18 +82,34 @@ public struct Router: Sendable {
                 method: method, pattern: pattern.description, existing: existing.pattern.description)
         }
         node.endpoints[method] = Endpoint(pattern: pattern, handler: handler)
+        if !pattern.segments.contains(where: { if case .parameter = $0 { true } else { false } }) {
+            literalPaths[pattern.description] = node.endpoints
+        }
         routes.append((method, pattern))
     }
 
     /// Finds the route for `method` and `path` (a normalised path). `HEAD` falls back to `GET`.
     public func match(method: HTTPRequest.Method, path: String) -> Match {
+        if let endpoints = literalPaths[path] {
+            return Self.match(method: method, in: endpoints, values: [])
+        }
         var values: [String] = []
         guard let node = Self.find(path[...], in: root, values: &values) else { return .notFound }
-        guard let endpoint = node.endpoints[method] ?? (method == .head ? node.endpoints[.get] : nil) else {
-            var allowed = Array(node.endpoints.keys)
+        return Self.match(method: method, in: node.endpoints, values: values)
+    }
+
+    /// The endpoint for `method` among those of one path, its parameters taken from `values`.
+    private static func match(
+        method: HTTPRequest.Method, in endpoints: [HTTPRequest.Method: Endpoint], values: [String]
+    )
+        -> Match
+    {
+        guard let endpoint = endpoints[method] ?? (method == .head ? endpoints[.get] : nil) else {
+            var allowed = Array(endpoints.keys)
             if allowed.contains(.get) { allowed.append(.head) }
             return .methodNotAllowed(allowed: allowed.sorted { $0.rawValue < $1.rawValue })
         }
+        guard !values.isEmpty else { return .found(endpoint.handler, PathParameters(), pattern: endpoint.pattern) }
         var parameters: [String: String] = [:]
         var valueIndex = 0
         for case .parameter(let name) in endpoint.pattern.segments {

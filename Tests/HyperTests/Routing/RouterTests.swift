@@ -56,6 +56,23 @@ struct RouterTests {
         #expect(allowed == [.get, .head, .post])
     }
 
+    @Test("a literal path that exists for other methods is not answered by a parameter route")
+    func literalPathKeepsItsMethods() async throws {
+        for order in [
+            [("/users/new", HTTPRequest.Method.get), ("/users/{user_id}", .post)],
+            [("/users/{user_id}", .post), ("/users/new", .get)],
+        ] {
+            let router = try router(order)
+            guard case .methodNotAllowed(let allowed) = router.match(method: .post, path: "/users/new") else {
+                Issue.record("expected methodNotAllowed")
+                return
+            }
+            #expect(allowed == [.get, .head])
+            #expect(try await matched(router, .post, "/users/7")?.1["user_id"] == "7")
+            #expect(try await matched(router, .get, "/users/new")?.0 == "GET /users/new")
+        }
+    }
+
     @Test("HEAD is answered by the GET route")
     func headFallsBackToGet() async throws {
         let router = try router([("/about", .get)])
