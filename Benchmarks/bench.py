@@ -24,7 +24,7 @@ import replay
 import streams
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BACKENDS = ["php", "bare", "hyper"]
+BACKENDS = ["php", "bare", "hyper", "baseline"]
 
 
 class Processes:
@@ -51,8 +51,9 @@ class Processes:
 
 
 def nginx_config(prefix, ports, keepalive_connections, workers):
-    """One nginx: the ceiling, each FastCGI backend with and without kept connections, and
-    Hyper over SCGI (nginx keeps no SCGI connections)."""
+    """One nginx: the ceiling, each FastCGI backend with and without kept connections (the
+    baseline's socket answers only when --baseline runs one), and Hyper over SCGI (nginx keeps
+    no SCGI connections)."""
     upstreams, servers = [], []
     upstreams.append(f"upstream hyper_scgi {{ server unix:{prefix}/hyper-scgi.sock; }}")
     servers.append(
@@ -136,11 +137,20 @@ PAGE_TARGETS = [
 ]
 
 
+# With --baseline: an earlier build of hyper-demo, measured in the same rounds as this one.
+BASELINE_TARGETS = [
+    ("Hyper /hello, baseline build, no keep-conn", "baseline_close", "/hello", "baseline", False),
+    ("Hyper /hello, baseline build, keep-conn", "baseline_keep", "/hello", "baseline", True),
+]
+
+
 def page_benchmark(ports, args):
     """Every page target once per round, for args.rounds rounds; each figure is the median over
     the rounds, and each ratio is taken within a round (to the ceiling, the bare libfcgi loop and
-    PHP-FPM with the same connection handling), then its median and spread (lowest, highest)."""
-    for name, key, path, _, _ in PAGE_TARGETS:
+    PHP-FPM with the same connection handling, and with --baseline this build's /hello to the
+    baseline build's), then its median and spread (lowest, highest)."""
+    targets = PAGE_TARGETS + (BASELINE_TARGETS if args.baseline else [])
+    for name, key, path, _, _ in targets:
         url = f"http://127.0.0.1:{ports[key]}{path}"
         wait_for(url)
         wrk(url, 2, args.connections, args.threads)  # warm up: thread pools, kept connections, caches
@@ -148,17 +158,17 @@ def page_benchmark(ports, args):
     rounds = []
     for number in range(1, args.rounds + 1):
         measured = {}
-        for name, key, path, backend, _ in PAGE_TARGETS:
+        for name, key, path, backend, _ in targets:
             measured[name] = wrk(f"http://127.0.0.1:{ports[key]}{path}", args.round_duration, args.connections,
                                  args.threads)
             if key == "php_keep":
                 time.sleep(1.5)
         rounds.append(measured)
-        print(f"  round {number}: " + ", ".join(f"{name} {measured[name]['rps']:.0f}" for name, *_ in PAGE_TARGETS),
+        print(f"  round {number}: " + ", ".join(f"{name} {measured[name]['rps']:.0f}" for name, *_ in targets),
               flush=True)
 
     def reference(backend, keep):
-        return next(name for name, _, _, b, k in PAGE_TARGETS if b == backend and k == keep)
+        return next(name for name, _, _, b, k in targets if b == backend and k == keep)
 
     def ratios(name, to):
         # A round whose reference answered nothing (its errors are counted) gives no ratio.
@@ -168,7 +178,7 @@ def page_benchmark(ports, args):
         return {"median": median(values), "low": min(values), "high": max(values)}
 
     rows = []
-    for name, key, path, backend, keep in PAGE_TARGETS:
+    for name, key, path, backend, keep in targets:
         row = {"name": name, "backend": backend, "keep_conn": keep, "path": path,
                "rps": median([r[name]["rps"] for r in rounds]),
                "p99_ms": median([r[name]["p99_ms"] for r in rounds]),
@@ -178,6 +188,8 @@ def page_benchmark(ports, args):
         if backend:
             row["ratio_to_php_fpm"] = ratios(name, reference("php", keep))
             row["ratio_to_bare_libfcgi"] = ratios(name, reference("bare", keep))
+        if args.baseline and backend == "hyper" and path == "/hello":
+            row["ratio_to_baseline"] = ratios(name, reference("baseline", keep))
         rows.append(row)
     return rows
 
@@ -250,6 +262,9 @@ def print_table(rows):
     for row in rows:
         print(f"{row['name']:<42} {row['rps']:>8.0f} {row['p99_ms']:>7.2f} {row['ratio_to_ceiling']['median']:>9.3f}"
               f" {ratio(row, 'ratio_to_php_fpm'):>18} {ratio(row, 'ratio_to_bare_libfcgi'):>18}")
+    for row in rows:
+        if "ratio_to_baseline" in row:
+            print(f"{row['name']} against the baseline build: {ratio(row, 'ratio_to_baseline')}")
 
 
 def render_benchmark(folder, prefix):
@@ -266,6 +281,7 @@ def main():
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--demo", default=os.path.join(ROOT, ".build/release/hyper-demo"))
+    parser.add_argument("--baseline", help="an earlier build of hyper-demo to measure /hello against, in the same rounds")
     parser.add_argument("--bare", default=os.path.join(ROOT, ".build/bench/bare-libfcgi"))
     parser.add_argument("--sse-client", default=os.path.join(ROOT, ".build/bench/sse-client"))
     parser.add_argument("--render", default=os.path.join(ROOT, "Benchmarks/Render/.build/release"))
@@ -302,6 +318,9 @@ def main():
         processes.start(["php-fpm8.2", "--nodaemonize", "--fpm-config", os.path.join(prefix, "php-fpm.conf")], log)
         processes.start([args.bare, os.path.join(prefix, "bare.sock"), "64"], log)
         hyper = processes.start([args.demo, "--socket", os.path.join(prefix, "hyper.sock"), "--log-level", "warning"], log)
+        if args.baseline:
+            processes.start([args.baseline, "--socket", os.path.join(prefix, "baseline.sock"), "--log-level", "warning"],
+                            log)
         hyper_scgi = processes.start([args.demo, "--protocol", "scgi", "--socket", os.path.join(prefix, "hyper-scgi.sock"),
                                       "--log-level", "warning"], log)
         nginx = processes.start(["nginx", "-p", prefix, "-c", os.path.join(prefix, "nginx.conf"),

@@ -10,7 +10,7 @@ parameters nginx sends, each on a new connection, and the counters are dumped
 and posix_memalign, divided by REQUESTS, are the figures. Every process started here is
 stopped by its PID.
 
-Usage: instructions.py [--requests N] [--json PATH] [--keep DIR] [--only NAME]
+Usage: instructions.py [--requests N] [--json PATH] [--keep DIR] [--only NAME] [--hyper BINARY]
 (make bench runs it; never part of make test). --keep copies each dump to DIR for
 callgrind_annotate; --only measures the named targets alone ("bare", "/hello", "/about", "/rows").
 """
@@ -170,11 +170,12 @@ def main():
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--json", default=os.path.join(ROOT, "Benchmarks/results/instructions.json"))
     parser.add_argument("--keep", help="a folder to copy each callgrind dump to")
+    parser.add_argument("--hyper", default=HYPER, help="the hyper-demo binary to measure (an earlier build, say)")
     parser.add_argument("--only", action="append", help="measure only these targets (repeatable)")
     arguments = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory(prefix="hyper-instructions.") as scratch:
-        hyper = without_debug_info(HYPER, scratch)
+        hyper = without_debug_info(arguments.hyper, scratch)
         wanted = set(arguments.only or ["bare", "/hello", "/about", "/rows"])
         bare_socket = os.path.join(scratch, "bare.sock")
         if "bare" in wanted:

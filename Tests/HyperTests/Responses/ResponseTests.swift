@@ -38,6 +38,16 @@ struct ResponseTests {
         cached.headerFields[.cacheControl] = "max-age=5"
         #expect(String(decoding: ResponseHead.encode(cached), as: UTF8.self).contains("Cache-Control: max-age=5\r\n"))
         #expect(!String(decoding: ResponseHead.encode(cached), as: UTF8.self).contains("no-cache"))
+        var buffered = stream
+        buffered.headerFields = [
+            .xAccelBuffering: "yes", .contentLength: "5", HTTPField.Name("X-Accel-Buffering")!: "x",
+        ]
+        #expect(
+            String(decoding: ResponseHead.encode(buffered), as: UTF8.self)
+                == "Status: 200 OK\r\nX-Accel-Buffering: no\r\nContent-Length: 5\r\n"
+                + "Content-Type: text/html; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n"
+                + "Cache-Control: no-cache\r\n\r\n",
+            "a stream's X-Accel-Buffering is Hyper's, once, where the route put it; its Content-Length is the route's")
     }
 
     @Test("setHeader refuses CR, LF and NUL in a value and a name that is not a token")
