@@ -111,7 +111,7 @@ public final class FastCGIExchange: PooledExchange {
         if request.pointee.keepConnection == 0 {
             FCGX_FClose(request.pointee.err)
             FCGX_FClose(request.pointee.out)
-            ConnectionDrain.shutDownAndDrain(request.pointee.ipcFd)
+            ConnectionDrain.shutDownAndDrain(request.pointee.ipcFd, requestReadWhole: readGate.hasWholeRequest)
         }
         FCGX_Finish_r(request)
     }

@@ -35,7 +35,10 @@ enum FastCGIRecord {
         var contentLength: Int
         var paddingLength: Int
 
-        init(version: UInt8 = FastCGIRecord.version, type: UInt8, requestID: UInt16, contentLength: Int, paddingLength: Int) {
+        init(
+            version: UInt8 = FastCGIRecord.version, type: UInt8, requestID: UInt16, contentLength: Int,
+            paddingLength: Int
+        ) {
             self.version = version
             self.type = type
             self.requestID = requestID

@@ -76,6 +76,12 @@ final class LibfcgiReadGate {
         guard hyper_read_gate_is_interposed() == 1 else { throw LibfcgiInterpositionError() }
     }
 
+    /// Whether the current request has arrived whole, its body's empty record included: the web
+    /// server sends nothing more for it.
+    var hasWholeRequest: Bool {
+        validator.hasWholeRequest
+    }
+
     /// Reads like a blocking `read(2)` within the request's deadline, then checks what was read.
     /// Returns -1 with `errno` set when the input is refused.
     func read(_ descriptor: Int32, into buffer: UnsafeMutableRawPointer?, count: Int) -> Int {

@@ -26,6 +26,8 @@ public final class SCGIExchange: PooledExchange {
     private var head: SCGIRequestHead?
     /// Body bytes read together with the header block, not yet handed out.
     private var bodyStart: [UInt8] = []
+    /// Whether the request's body was read to its announced end, and no byte past it arrived.
+    private var requestReadWhole = false
     private var output: [UInt8] = []
     private var outputFailed = false
 
@@ -65,6 +67,7 @@ public final class SCGIExchange: PooledExchange {
     /// one warning naming the cause, and the connection is closed.
     func readRequest() -> Bool {
         precondition(connection >= 0 && head == nil, "HyperSCGI: no connection to read a request from")
+        requestReadWhole = false
         var parser = SCGIRequestParser()
         var buffer = [UInt8](repeating: 0, count: 8 * 1024)
         do throws(SCGIRequestError) {
@@ -137,7 +140,7 @@ public final class SCGIExchange: PooledExchange {
     /// its side (see `ConnectionDrain`), and closes the connection: SCGI ends a response so.
     func finish() {
         guard connection >= 0 else { return }
-        if flush() { ConnectionDrain.shutDownAndDrain(connection) }
+        if flush() { ConnectionDrain.shutDownAndDrain(connection, requestReadWhole: requestReadWhole) }
         closeConnection()
     }
 
@@ -190,6 +193,7 @@ public final class SCGIExchange: PooledExchange {
             }
             bytes.append(contentsOf: buffer[..<read])
         }
+        requestReadWhole = true
         return (bytes, true)
     }
 
