@@ -14,7 +14,7 @@ enum ConnectionDrain {
     /// the connection, so nothing is left to wait for once nothing is unread: the kernel resets a
     /// closed connection only for input left unread. A single non-blocking read checks that, and
     /// the thread moves on without sleeping until the web server closes (waiting for that cost
-    /// a quarter of the pages served without kept connections). Anything unexpectedly there is
+    /// a fifth of the pages served without kept connections). Anything unexpectedly there is
     /// drained as for a request read in part.
     static func shutDownAndDrain(_ connection: Int32, requestReadWhole: Bool) {
         guard shutdown(connection, Int32(SHUT_WR)) == 0 else { return }
