@@ -81,20 +81,17 @@ final class CGIHeaderBlock: @unchecked Sendable {
     }
 
     private func forEachField(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
-        do {
-            let block = UnsafeRawBufferPointer(start: storage, count: byteCount)
-            var offset = 0
-            while offset < block.count {
-                let nameCount = Int(UInt32(littleEndian: block.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-                let valueCount = Int(
-                    UInt32(littleEndian: block.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)))
-                let nameStart = offset + 8
-                let valueStart = nameStart + nameCount
-                offset = valueStart + valueCount
-                body(
-                    UnsafeRawBufferPointer(rebasing: block[nameStart..<valueStart]),
-                    UnsafeRawBufferPointer(rebasing: block[valueStart..<offset]))
-            }
+        let block = UnsafeRawBufferPointer(start: storage, count: byteCount)
+        var offset = 0
+        while offset < block.count {
+            let nameCount = Int(UInt32(littleEndian: block.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+            let valueCount = Int(UInt32(littleEndian: block.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self)))
+            let nameStart = offset + 8
+            let valueStart = nameStart + nameCount
+            offset = valueStart + valueCount
+            body(
+                UnsafeRawBufferPointer(rebasing: block[nameStart..<valueStart]),
+                UnsafeRawBufferPointer(rebasing: block[valueStart..<offset]))
         }
     }
 

@@ -11,6 +11,7 @@ enum ResponseHead {
     /// stream `X-Accel-Buffering: no` (nginx passes each chunk on at once) and, unless the route
     /// set one, `Cache-Control: no-cache`. A field Hyper sets replaces the route's in place;
     /// those the route did not set follow its own.
+    ///
     /// Room is reserved for a body in memory, which the caller may append without a copy.
     static func encode(_ response: Response) -> [UInt8] {
         var bytes = statusLine(response.status, reserving: 256 + response.bodyBytes.count)
@@ -34,7 +35,7 @@ enum ResponseHead {
             }
         }
         // In the order earlier versions added them: Content-Type, Hyper's own, Cache-Control.
-        if !routeSetContentType { append("Content-Type: text/html; charset=utf-8\r\n", to: &bytes) }
+        if !routeSetContentType { append(HTTPField(name: .contentType, value: MediaType.html), to: &bytes) }
         if !wroteNosniff { appendNosniff(to: &bytes) }
         if !wroteLengthOrBuffering { appendLengthOrBuffering(of: response.body, to: &bytes) }
         if isStream && !routeSetCacheControl { append("Cache-Control: no-cache\r\n", to: &bytes) }

@@ -18,12 +18,12 @@ enum ConnectionDrain {
     /// drained as for a request read in part.
     static func shutDownAndDrain(_ connection: Int32, requestReadWhole: Bool) {
         guard shutdown(connection, Int32(SHUT_WR)) == 0 else { return }
-        let deadline = ContinuousClock.now + limit
         // On the stack, not zeroed: an array zeroed per closed connection cost 4,000 instructions.
         withUnsafeTemporaryAllocation(byteCount: 4096, alignment: 16) { trash in
             if requestReadWhole {
                 guard recv(connection, trash.baseAddress, trash.count, Int32(MSG_DONTWAIT)) > 0 else { return }
             }
+            let deadline = ContinuousClock.now + limit
             while true {
                 let left = deadline - .now
                 guard left > .zero else { return }
