@@ -17,8 +17,6 @@ final class CurlStream: Sendable {
 
     private let received = Received()
     private let process: Process
-    /// When curl was started.
-    let started: ContinuousClock.Instant
 
     /// Starts `curl -s -N` on `url` with `arguments` before it (`-i` to see headers, `-H …`).
     init(_ url: String, arguments: [String] = [], timeout: Duration = .seconds(30)) throws {
@@ -36,7 +34,6 @@ final class CurlStream: Sendable {
                 received.chunks.withLock { $0.append((ContinuousClock.now, data)) }
             }
         }
-        started = ContinuousClock.now
         try process.run()
     }
 
@@ -68,7 +65,9 @@ final class CurlStream: Sendable {
         var skipped = 0
         for chunk in chunks {
             pending.append(chunk.bytes)
-            while let end = pending.firstRange(of: Data("\n\n".utf8)) ?? pending.firstRange(of: Data("\r\n\r\n".utf8)) {
+            while let end = [pending.firstRange(of: Data("\n\n".utf8)), pending.firstRange(of: Data("\r\n\r\n".utf8))]
+                .compactMap({ $0 }).min(by: { $0.lowerBound < $1.lowerBound })
+            {
                 let block = String(decoding: pending[pending.startIndex..<end.upperBound], as: UTF8.self)
                 pending.removeSubrange(pending.startIndex..<end.upperBound)
                 if skipped < headerBlocks {
