@@ -87,6 +87,6 @@ let package = Package(
             name: "HyperDemoTests", dependencies: ["HyperDemo", "Hyper", "HyperTesting", "HyperTransport"],
             exclude: ["Fixtures"]),
         // Also builds the fixture packages under Tests/Fixtures/ (not a target) with `swift build`.
-        .testTarget(name: "RouteTableGeneratorTests", dependencies: ["RouteTableGenerator"]),
+        .testTarget(name: "RouteTableGeneratorTests", dependencies: ["RouteTableGenerator", "HyperTesting"]),
     ]
 )

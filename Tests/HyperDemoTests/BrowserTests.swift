@@ -66,20 +66,18 @@ struct BrowserTests {
             kill(-process.processIdentifier, SIGTERM)
             if await !exits(process, within: .seconds(10)) { kill(-process.processIdentifier, SIGKILL) }
         }
-        // Bounded even when cancelled: Foundation sees the exit once every descendant has let go
-        // of the process's status socket.
-        let ended = try await DedicatedThread.run { eventually(within: .seconds(10)) { !process.isRunning } }
-        let status = ended ? process.terminationStatus : -1
+        // Bounded even when cancelled.
+        let status = try await DedicatedThread.run { process.waitForEnd(within: .seconds(10)) } ?? -1
         return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
 
     /// Whether `process` ends within `limit` (false at once if the test is cancelled).
     private static func exits(_ process: Process, within limit: Duration) async -> Bool {
         let deadline = ContinuousClock.now + limit
-        while process.isRunning, ContinuousClock.now < deadline, !Task.isCancelled {
+        while process.isStillRunning, ContinuousClock.now < deadline, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(100))
         }
-        return !process.isRunning
+        return !process.isStillRunning
     }
 
     /// The server's live streams, from `/debug/counts`.

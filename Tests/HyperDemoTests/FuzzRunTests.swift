@@ -1,4 +1,5 @@
 import Foundation
+import HyperTesting
 import Testing
 
 /// Short libFuzzer runs over `FastCGIInputValidator` and `SCGIRequestParser` (`make fuzz` runs
@@ -22,8 +23,7 @@ struct FuzzRunTests {
                 fuzz.standardError = errors
                 try fuzz.run()
                 let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                fuzz.waitUntilExit()
-                return (fuzz.terminationStatus, log)
+                return (fuzz.waitForEnd(within: .seconds(60)) ?? -1, log)
             }
             #expect(status == 0, "\(log.suffix(2000))")
             #expect(log.contains("Done "), "libFuzzer ran")

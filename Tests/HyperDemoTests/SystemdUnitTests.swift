@@ -54,8 +54,7 @@ struct SystemdUnitTests {
         process.standardError = output
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (String(decoding: data, as: UTF8.self), process.terminationStatus)
+        return (String(decoding: data, as: UTF8.self), process.waitForEnd(within: .seconds(60)) ?? -1)
     }
 
     @Test("both units pass systemd-analyze verify without a single warning", arguments: WireProtocol.allCases)

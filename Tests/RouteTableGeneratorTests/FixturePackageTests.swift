@@ -1,4 +1,5 @@
 import Foundation
+import HyperTesting
 import Testing
 
 @Suite("RouteTablePlugin in a real build")
@@ -53,15 +54,15 @@ struct FixturePackageTests {
         process.standardError = logHandle
         try process.run()
         let deadline = ContinuousClock.now + buildTimeLimit
-        while process.isRunning {
+        while process.isStillRunning {
             guard ContinuousClock.now < deadline else {
                 process.terminate()
-                process.waitUntilExit()
+                _ = process.waitForEnd(within: .seconds(10))
                 Issue.record("swift build took longer than \(buildTimeLimit)")
                 break
             }
             try await Task.sleep(for: .milliseconds(200))
         }
-        return (process.terminationStatus, try String(contentsOf: log, encoding: .utf8))
+        return (process.endStatus ?? -1, try String(contentsOf: log, encoding: .utf8))
     }
 }

@@ -58,7 +58,7 @@ public final class LiveApp: Sendable {
         }
         let (socket, process) = (socket, process)
         let listens = { FileManager.default.fileExists(atPath: socket) }
-        guard LiveProcess.eventually(within: startTimeout, { listens() || !process.isRunning }), listens() else {
+        guard LiveProcess.eventually(within: startTimeout, { listens() || !process.isStillRunning }), listens() else {
             let log = self.log
             stop()
             throw LiveServerError("the app did not start: \(log)")
@@ -86,7 +86,7 @@ public final class LiveApp: Sendable {
     public var processIdentifier: Int32 { process.processIdentifier }
 
     /// Whether the app still runs.
-    public var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { process.isStillRunning }
 
     /// What the app wrote to standard error so far: its log.
     public var log: String { LiveProcess.read(folder + "/\(name).log") }
@@ -96,22 +96,19 @@ public final class LiveApp: Sendable {
 
     /// Sends `number` (such as `SIGTERM`) to the app, if it still runs.
     public func signal(_ number: Int32) {
-        if process.isRunning { kill(process.processIdentifier, number) }
+        if process.isStillRunning { kill(process.processIdentifier, number) }
     }
 
     /// Waits, off Swift's cooperative pool, until the app has exited; returns its exit status,
     /// or nil if it still runs after `timeout`.
     public func waitForExit(within timeout: Duration) async -> Int32? {
         let process = process
-        return try? await LiveProcess.offThePool {
-            LiveProcess.eventually(within: timeout, { !process.isRunning }) ? process.terminationStatus : nil
-        }
+        return try? await LiveProcess.offThePool { process.waitForEnd(within: timeout) }
     }
 
     /// `waitForExit(within:)`, blocking the calling thread: for code that runs on a thread of its own.
     public func waitForExitBlocking(within timeout: Duration) -> Int32? {
-        let process = process
-        return LiveProcess.eventually(within: timeout, { !process.isRunning }) ? process.terminationStatus : nil
+        process.waitForEnd(within: timeout)
     }
 
     /// How many descriptors the app has open (from `/proc`); nil once it has exited.

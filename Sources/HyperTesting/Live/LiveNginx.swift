@@ -138,7 +138,7 @@ public final class LiveNginx: Sendable {
         }
         let (port, process) = (port, process)
         let accepts = { LiveProcess.accepts(port: port) }
-        guard LiveProcess.eventually(within: startTimeout, { accepts() || !process.isRunning }), accepts() else {
+        guard LiveProcess.eventually(within: startTimeout, { accepts() || !process.isStillRunning }), accepts() else {
             let output = LiveProcess.read(self.folder + "/nginx.out") + errorLog
             stop()
             throw LiveServerError("nginx did not start on port \(port): \(output)")

@@ -32,11 +32,11 @@ enum LiveProcess {
 
     /// Ends `process` if it still runs: SIGTERM, then SIGKILL after `patience`. Blocks.
     static func end(_ process: Process, patience: Duration = .seconds(2)) {
-        guard process.isRunning else { return }
+        guard process.isStillRunning else { return }
         kill(process.processIdentifier, SIGTERM)
-        if !eventually(within: patience, { !process.isRunning }) {
+        if process.waitForEnd(within: patience) == nil {
             kill(process.processIdentifier, SIGKILL)
-            _ = eventually(within: .seconds(2), { !process.isRunning })
+            _ = process.waitForEnd(within: .seconds(2))
         }
     }
 

@@ -179,7 +179,7 @@ public final class LiveServer: Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        _ = process.waitForEnd(within: .seconds(10))
         return String(decoding: data, as: UTF8.self)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HyperTesting
 
 /// A process a test starts: its output goes to files in the test's scratch directory, and the
 /// test stops it by its PID.
@@ -35,7 +36,7 @@ final class ChildProcess {
 
     var pid: Int32 { process.processIdentifier }
 
-    var isRunning: Bool { process.isRunning }
+    var isRunning: Bool { process.isStillRunning }
 
     /// What the process wrote to standard output so far.
     var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
@@ -49,19 +50,18 @@ final class ChildProcess {
     }
 
     func signal(_ number: Int32) {
-        if process.isRunning { kill(pid, number) }
+        if process.isStillRunning { kill(pid, number) }
     }
 
     /// Waits for the process to exit; returns its exit status, or nil if it still runs after
     /// `timeout`.
     func waitForExit(within timeout: Duration) -> Int32? {
-        guard eventually(within: timeout, { !process.isRunning }) else { return nil }
-        return process.terminationStatus
+        process.waitForEnd(within: timeout)
     }
 
     /// Ends the process if it still runs: SIGTERM, then SIGKILL after two seconds.
     func stop() {
-        guard process.isRunning else { return }
+        guard process.isStillRunning else { return }
         signal(SIGTERM)
         if waitForExit(within: .seconds(2)) == nil {
             signal(SIGKILL)

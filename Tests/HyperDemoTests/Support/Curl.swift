@@ -1,4 +1,5 @@
 import Foundation
+import HyperTesting
 
 /// Runs the real `curl` and parses what it received.
 struct Curl {
@@ -21,7 +22,7 @@ struct Curl {
             process.standardError = FileHandle(forWritingAtPath: "/dev/null")
             try process.run()
             let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
+            _ = process.waitForEnd(within: timeout + .seconds(5))
             return Output(body: String(decoding: data, as: UTF8.self))
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HyperTesting
 import Synchronization
 
 /// A `curl -N` left running on a stream, recording when each piece of the body arrived.
@@ -96,8 +97,8 @@ final class CurlStream: Sendable {
     /// Stops curl by PID and waits for it. SIGKILL, because a child started from a test thread
     /// may inherit a signal mask that blocks SIGTERM.
     func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        if process.isStillRunning { kill(process.processIdentifier, SIGKILL) }
+        _ = process.waitForEnd(within: .seconds(5))
     }
 
     private func arrival(of needle: String) -> ContinuousClock.Instant? {

@@ -1,0 +1,42 @@
+import Foundation
+
+extension Process {
+    /// The exit status once the process has ended (for a process ended by a signal, the
+    /// signal's number, as `terminationStatus` gives it); nil while it runs.
+    ///
+    /// It asks the kernel (`waitid` with `WNOWAIT`, so that Foundation still reaps the process)
+    /// instead of trusting `isRunning` alone. Foundation learns of an exit only when a socket the
+    /// child holds is closed, and a process that another thread starts at that moment can inherit
+    /// that socket and keep it open for as long as it runs: a test would then wait for an exit
+    /// that happened long before.
+    public var endStatus: Int32? {
+        var unreapedChecks = 0
+        while isRunning {
+            var info = siginfo_t()
+            if waitid(P_PID, id_t(processIdentifier), &info, WEXITED | WNOHANG | WNOWAIT) == 0 {
+                let child = info._sifields._sigchld
+                return child.si_pid == 0 ? nil : child.si_status
+            }
+            if errno == EINTR { continue }
+            // ECHILD: Foundation has just reaped it and is about to say so.
+            unreapedChecks += 1
+            if unreapedChecks > 1_000 { return nil }
+            usleep(1_000)
+        }
+        return terminationStatus
+    }
+
+    /// Whether the process still runs, by `endStatus`.
+    public var isStillRunning: Bool { endStatus == nil }
+
+    /// Waits up to `timeout` for the process to end; returns its `endStatus`, or nil if it still
+    /// runs. Blocks: call it off Swift's cooperative pool.
+    public func waitForEnd(within timeout: Duration) -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let status = endStatus { return status }
+            if ContinuousClock.now >= deadline { return nil }
+            usleep(10_000)
+        }
+    }
+}
