@@ -22,8 +22,8 @@ struct FuzzRunTests {
                 let errors = Pipe()
                 fuzz.standardError = errors
                 try fuzz.run()
-                let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                return (fuzz.waitForEnd(within: .seconds(60)) ?? -1, log)
+                let log = String(decoding: errors.output(of: fuzz, within: .seconds(600)), as: UTF8.self)
+                return (fuzz.waitForEnd(within: .seconds(5)) ?? -1, log)
             }
             #expect(status == 0, "\(log.suffix(2000))")
             #expect(log.contains("Done "), "libFuzzer ran")

@@ -53,8 +53,8 @@ struct SystemdUnitTests {
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        return (String(decoding: data, as: UTF8.self), process.waitForEnd(within: .seconds(60)) ?? -1)
+        let data = output.output(of: process, within: .seconds(60))
+        return (String(decoding: data, as: UTF8.self), process.waitForEnd(within: .seconds(5)) ?? -1)
     }
 
     @Test("both units pass systemd-analyze verify without a single warning", arguments: WireProtocol.allCases)

@@ -178,9 +178,7 @@ public final class LiveServer: Sendable {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        _ = process.waitForEnd(within: .seconds(10))
-        return String(decoding: data, as: UTF8.self)
+        return String(decoding: output.output(of: process, within: .seconds(60)), as: UTF8.self)
     }
 }
 

@@ -40,3 +40,31 @@ extension Process {
         }
     }
 }
+
+extension Pipe {
+    /// What `process` writes into this pipe, read until the process has ended and the pipe holds
+    /// nothing more, or until `timeout`. Unlike `readDataToEndOfFile()`, it does not wait for
+    /// every holder of the pipe's writing end: a process another thread starts at the same moment
+    /// can inherit that end and keep it open. Blocks: call it off Swift's cooperative pool.
+    public func output(of process: Process, within timeout: Duration) -> Data {
+        let descriptor = fileHandleForReading.fileDescriptor
+        let deadline = ContinuousClock.now + timeout
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while ContinuousClock.now < deadline {
+            let ended = process.endStatus != nil
+            var watch = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&watch, 1, ended ? 0 : 50)
+            if ready < 0 && errno == EINTR { continue }
+            guard ready > 0 else {
+                if ended { break }
+                continue
+            }
+            let count = read(descriptor, &buffer, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            data.append(contentsOf: buffer[..<count])
+        }
+        return data
+    }
+}

@@ -21,8 +21,7 @@ struct Curl {
             process.standardOutput = output
             process.standardError = FileHandle(forWritingAtPath: "/dev/null")
             try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            _ = process.waitForEnd(within: timeout + .seconds(5))
+            let data = output.output(of: process, within: timeout + .seconds(5))
             return Output(body: String(decoding: data, as: UTF8.self))
         }
     }
