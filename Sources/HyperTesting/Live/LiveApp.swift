@@ -139,7 +139,7 @@ public final class LiveApp: Sendable {
 
     /// Ends the app (SIGTERM, SIGKILL after two seconds) and removes the folder it made. Blocks.
     public func stop() {
-        LiveProcess.end(process)
+        process.stop()
         if ownsFolder { try? FileManager.default.removeItem(atPath: folder) }
     }
 }

@@ -188,7 +188,7 @@ public final class LiveNginx: Sendable {
 
     /// Ends nginx (SIGTERM, SIGKILL after two seconds) and removes the folder it made. Blocks.
     public func stop() {
-        LiveProcess.end(process)
+        process.stop()
         if ownsFolder { try? FileManager.default.removeItem(atPath: folder) }
     }
 }

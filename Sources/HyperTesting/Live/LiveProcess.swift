@@ -1,7 +1,7 @@
 import Foundation
 
-/// How the live harness starts, watches and ends the processes it runs (the app, nginx, curl):
-/// by process id, with every wait bounded by a deadline.
+/// How the live harness starts and watches the processes it runs (the app, nginx, curl), by
+/// process id, with every wait bounded by a deadline; `Process.stop(patience:)` ends them.
 enum LiveProcess {
     /// Starts `executable` with its standard output and standard error appended to `output`
     /// (and to `errors`, when given, for standard error), standard input empty. `environment`
@@ -28,16 +28,6 @@ enum LiveProcess {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         return process
-    }
-
-    /// Ends `process` if it still runs: SIGTERM, then SIGKILL after `patience`. Blocks.
-    static func end(_ process: Process, patience: Duration = .seconds(2)) {
-        guard process.isStillRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
-        if process.waitForEnd(within: patience) == nil {
-            kill(process.processIdentifier, SIGKILL)
-            _ = process.waitForEnd(within: .seconds(2))
-        }
     }
 
     /// Polls `condition` every 20 ms until it holds or `timeout` passes; returns whether it

@@ -39,6 +39,17 @@ extension Process {
             usleep(10_000)
         }
     }
+
+    /// Stops the process if it still runs: SIGTERM, then SIGKILL after `patience`, each followed
+    /// by a bounded wait for its end. Blocks: call it off Swift's cooperative pool.
+    public func stop(patience: Duration = .seconds(2)) {
+        guard isStillRunning else { return }
+        kill(processIdentifier, SIGTERM)
+        if waitForEnd(within: patience) == nil {
+            kill(processIdentifier, SIGKILL)
+            _ = waitForEnd(within: .seconds(2))
+        }
+    }
 }
 
 extension Pipe {

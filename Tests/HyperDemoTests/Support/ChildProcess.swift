@@ -61,11 +61,6 @@ final class ChildProcess {
 
     /// Ends the process if it still runs: SIGTERM, then SIGKILL after two seconds.
     func stop() {
-        guard process.isStillRunning else { return }
-        signal(SIGTERM)
-        if waitForExit(within: .seconds(2)) == nil {
-            signal(SIGKILL)
-            _ = waitForExit(within: .seconds(2))
-        }
+        process.stop()
     }
 }
