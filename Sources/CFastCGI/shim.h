@@ -13,6 +13,7 @@
 #define HYPER_POLLRDHUP 0x2000
 
 /// epoll(7) events, as plain numbers Swift imports.
+#define HYPER_EPOLLIN 0x001
 #define HYPER_EPOLLOUT 0x004
 #define HYPER_EPOLLERR 0x008
 #define HYPER_EPOLLHUP 0x010

@@ -11,7 +11,13 @@ protocol PooledExchange: TransportExchange {
     /// Wakes the exchange's thread when its route produces output.
     var wakeUp: WakeUpSignal { get }
 
-    /// Waits in `accept(2)` for a new connection, for at most `ListeningSocket.acceptWaitLimit`.
+    /// Whether, once the server stops, a `.nothingQueued` from `acceptConnection()` means that
+    /// nothing more will come: true where the thread accepts itself (FastCGI), and for SCGI only
+    /// once its intake has handed on everything it accepted.
+    var hasDrained: Bool { get }
+
+    /// Waits for a new connection (in `accept(2)`, or for SCGI's intake to hand one on), for at
+    /// most `ListeningSocket.acceptWaitLimit`.
     func acceptConnection() -> AcceptOutcome
     /// Reads the next request whole from the open connection, within the request timeout.
     /// Returns false, with the connection closed, when none could be read.

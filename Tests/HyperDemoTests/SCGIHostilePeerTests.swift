@@ -115,6 +115,21 @@ struct SCGIHostilePeerTests {
         }
     }
 
+    @Test("a body longer than CONTENT_LENGTH is a 400 that says so, and never reaches a route")
+    func longBody() async throws {
+        try await withDemo { demo in
+            let request = RawSCGIRequest.bytes(
+                [("CONTENT_LENGTH", "13"), ("SCGI", "1"), ("REQUEST_METHOD", "POST"), ("DOCUMENT_URI", "/about")],
+                body: [UInt8](repeating: UInt8(ascii: "x"), count: 8034))
+            let (response, _) = try exchange(request, on: demo)
+            #expect(response.hasPrefix("Status: 400 Bad Request\r\n"), "\(response)")
+            #expect(response.contains("The request body is longer than its Content-Length"), "\(response)")
+            #expect(!response.contains("ended early"))
+            #expect(!response.contains("405"), "the route never ran")
+            try expectStillServing(demo)
+        }
+    }
+
     @Test("a path above the root, sent raw, is a 400 from the app")
     func pathAboveRoot() async throws {
         try await withDemo { demo in

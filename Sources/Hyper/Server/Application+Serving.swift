@@ -80,6 +80,13 @@ extension Application {
                 throw HTTPError(
                     .contentTooLarge, message: "The request body is larger than \(configuration.maxBodySize) bytes.")
             }
+            if body.count > declaredLength {
+                throw HTTPError(
+                    .badRequest,
+                    message:
+                        "The request body is longer than its Content-Length (\(body.count) bytes or more, \(declaredLength) announced)."
+                )
+            }
             throw HTTPError(
                 .badRequest, message: "The request body ended early (\(body.count) of \(declaredLength) bytes).")
         }

@@ -47,9 +47,10 @@ public struct ApplicationServer: Service, CustomStringConvertible {
         let logger = application.logger
         signal(SIGPIPE, SIG_IGN)
         let signals = try SignalForwarding(forwarding: SignalForwarding.informationalSignals)
-        let server = try TransportServer(
-            socket: socket, configuration: application.configuration.server, logger: logger
-        ) { exchange in
+        var serverConfiguration = application.configuration.server
+        serverConfiguration.maxRequestBodySize = application.configuration.maxBodySize
+        let server = try TransportServer(socket: socket, configuration: serverConfiguration, logger: logger) {
+            exchange in
             application.serve(exchange)
         }
         await application.startDispatchEventLoop()

@@ -47,6 +47,12 @@ public struct ServerOptions: ParsableArguments, Sendable {
     @Option(help: "Seconds a request may take to arrive whole; a slower one's connection is closed.")
     public var requestTimeout: Double = 10
 
+    @Option(
+        help:
+            "SCGI: most connections still sending their request (read without a thread); past it the oldest is closed."
+    )
+    public var maxArriving: Int = TransportServer.Configuration().maxArrivingConnections
+
     @Option(help: "Largest request body in bytes; larger ones get 413.")
     public var maxBody: Int = Application.Configuration().maxBodySize
 
@@ -79,6 +85,7 @@ public struct ServerOptions: ParsableArguments, Sendable {
         guard maxThreads >= 2 else { throw ValidationError("--max-threads must be at least 2") }
         guard maxStreams >= 1 else { throw ValidationError("--max-streams must be at least 1") }
         guard requestTimeout > 0 else { throw ValidationError("--request-timeout must be positive") }
+        guard maxArriving >= 1 else { throw ValidationError("--max-arriving must be at least 1") }
         guard maxBody >= 0 else { throw ValidationError("--max-body must not be negative") }
         guard heartbeat > 0, grace >= 0 else {
             throw ValidationError("--heartbeat must be positive and --grace not negative")
@@ -106,6 +113,7 @@ public struct ServerOptions: ParsableArguments, Sendable {
         configuration.server.maxThreads = maxThreads
         configuration.server.maxStreams = maxStreams
         configuration.server.requestTimeout = .milliseconds(Int(requestTimeout * 1000))
+        configuration.server.maxArrivingConnections = maxArriving
         return configuration
     }
 

@@ -61,6 +61,9 @@ public final class FastCGIExchange: PooledExchange {
         request.pointee.ipcFd >= 0
     }
 
+    /// Accepting ends with the server's stop: nothing is left to hand on.
+    var hasDrained: Bool { true }
+
     /// Waits in `accept(2)` for a new connection, for at most `ListeningSocket.acceptWaitLimit`.
     func acceptConnection() -> AcceptOutcome {
         precondition(!holdsKeptConnection, "HyperFastCGI: a connection is already open")

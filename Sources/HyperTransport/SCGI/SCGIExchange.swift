@@ -1,10 +1,9 @@
 import Glibc
-import Logging
 
-/// One SCGI request slot owned by a single request thread: it accepts a connection, reads the
-/// request's header block and body within the request timeout, and writes the response (a CGI
-/// header block, then the body) in the connection's raw bytes. The SCGI side of the transport
-/// seam; the pool, the response writing and the stream pump are the ones FastCGI uses.
+/// One SCGI request slot owned by a single request thread: it takes a request that
+/// `SCGIIntake` has read whole, with its connection, and writes the response (a CGI header
+/// block, then the body) in the connection's raw bytes. The SCGI side of the transport seam; the
+/// pool, the response writing and the stream pump are the ones FastCGI uses.
 ///
 /// SCGI carries one request per connection: the connection is closed when the response ends
 /// (`finish()`), or by a stream's last write after its hand-off. Not `Sendable`: only its owning
@@ -13,37 +12,24 @@ public final class SCGIExchange: PooledExchange {
     /// How much response output is gathered before it is written; `flush()` writes it sooner.
     static let outputBufferSize = 16 * 1024
 
-    private let listeningDescriptor: Int32
-    private let listensOnTCP: Bool
-    private let requestTimeout: Duration
-    private let logger: Logger
+    private let intake: SCGIIntake
     let wakeUp: WakeUpSignal
 
     /// The open connection, or -1.
     private var connection: Int32 = -1
-    /// When the current request must have arrived whole.
-    private var deadline = ContinuousClock.now
     private var head: SCGIRequestHead?
-    /// Body bytes read together with the header block, not yet handed out.
-    private var bodyStart: [UInt8] = []
-    /// Whether the request's body was read to its announced end, and no byte past it arrived.
-    private var requestReadWhole = false
+    /// The body bytes the intake read, not yet handed out, and how the body ended.
+    private var body: [UInt8] = []
+    private var bodyEnd = SCGIReceivedRequest.Body.whole
     private var output: [UInt8] = []
     private var outputFailed = false
 
-    /// Creates an exchange for the calling thread that accepts connections on
-    /// `listeningDescriptor` and allows each request `requestTimeout` to arrive whole. Nil when
-    /// the process is out of descriptors for its wake-up signal.
-    init?(
-        listeningDescriptor: Int32, listensOnTCP: Bool, requestTimeout: Duration,
-        logger: Logger
-    ) {
+    /// Creates an exchange for the calling thread that takes its requests from `intake`. Nil
+    /// when the process is out of descriptors for its wake-up signal.
+    init?(intake: SCGIIntake) {
         guard let wakeUp = WakeUpSignal() else { return nil }
         self.wakeUp = wakeUp
-        self.listeningDescriptor = listeningDescriptor
-        self.listensOnTCP = listensOnTCP
-        self.requestTimeout = requestTimeout
-        self.logger = logger
+        self.intake = intake
         output.reserveCapacity(Self.outputBufferSize)
     }
 
@@ -55,76 +41,31 @@ public final class SCGIExchange: PooledExchange {
 
     var connectionDescriptor: Int32 { connection }
 
+    private(set) var hasDrained = false
+
+    /// Takes the next request read whole, waiting for one at most `ListeningSocket.acceptWaitLimit`.
     func acceptConnection() -> AcceptOutcome {
         precondition(connection < 0, "HyperSCGI: a connection is already open")
-        let outcome = AcceptOutcome.accept(on: listeningDescriptor, isTCP: listensOnTCP, into: &connection)
-        if outcome == .connection { deadline = .now + requestTimeout }
-        return outcome
+        switch intake.requests.take(within: ListeningSocket.acceptWaitLimit) {
+        case .element(let request):
+            connection = request.connection
+            head = request.head
+            body = request.body
+            bodyEnd = request.bodyEnd
+            outputFailed = false
+            return .connection
+        case .closed:
+            hasDrained = true
+            return .nothingQueued
+        case .timedOut:
+            return .nothingQueued
+        }
     }
 
-    /// Reads the header block, and the body bytes that came with it, before the deadline. A peer
-    /// that closes before sending anything is let go silently; any other failure is logged as
-    /// one warning naming the cause, and the connection is closed.
+    /// The intake has read the request whole already.
     func readRequest() -> Bool {
-        precondition(connection >= 0 && head == nil, "HyperSCGI: no connection to read a request from")
-        requestReadWhole = false
-        var parser = SCGIRequestParser()
-        var buffer = [UInt8](repeating: 0, count: 8 * 1024)
-        do throws(SCGIRequestError) {
-            while true {
-                let read = buffer.withUnsafeMutableBytes { readBeforeDeadline(into: $0) }
-                if read == 0 {
-                    guard parser.received > 0 else {
-                        closeConnection()
-                        return false
-                    }
-                    try parser.endOfInput()
-                }
-                guard read > 0 else {
-                    let code = errno
-                    return refuse(
-                        code == ETIMEDOUT
-                            ? "HyperSCGI: the request did not arrive whole within \(requestTimeout)"
-                            : "HyperSCGI: reading the request failed: \(String(cString: strerror(code)))")
-                }
-                let used = try buffer.withUnsafeBytes { bytes in
-                    Result { () throws(SCGIRequestError) in
-                        try parser.consume(UnsafeRawBufferPointer(rebasing: bytes[..<read]))
-                    }
-                }.get()
-                if case .complete(let head) = parser.state {
-                    self.head = head
-                    bodyStart = Array(buffer[used..<read])
-                    outputFailed = false
-                    return true
-                }
-            }
-        } catch {
-            return refuse(error.description)
-        }
-    }
-
-    /// Logs why the request was refused and closes its connection.
-    private func refuse(_ why: String) -> Bool {
-        logger.warning("HyperSCGI: refused an SCGI peer", metadata: ["why": "\(why)"])
-        closeConnection()
-        return false
-    }
-
-    /// Reads what is there, else waits for the connection to become readable until the deadline;
-    /// fails with `ETIMEDOUT` once it has passed.
-    private func readBeforeDeadline(into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        while true {
-            let result = recv(connection, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
-            guard result < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) else { return result }
-            let left = deadline - .now
-            guard left > .zero else {
-                errno = ETIMEDOUT
-                return -1
-            }
-            var readable = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
-            _ = poll(&readable, 1, Int32(min(left / .milliseconds(1), 86_400_000)) + 1)
-        }
+        precondition(connection >= 0 && head != nil, "HyperSCGI: no request taken")
+        return true
     }
 
     func closeConnection() {
@@ -132,7 +73,7 @@ public final class SCGIExchange: PooledExchange {
         Glibc.close(connection)
         connection = -1
         head = nil
-        bodyStart = []
+        body = []
         output.removeAll(keepingCapacity: true)
     }
 
@@ -140,7 +81,7 @@ public final class SCGIExchange: PooledExchange {
     /// its side (see `ConnectionDrain`), and closes the connection: SCGI ends a response so.
     func finish() {
         guard connection >= 0 else { return }
-        if flush() { ConnectionDrain.shutDownAndDrain(connection, requestReadWhole: requestReadWhole) }
+        if flush() { ConnectionDrain.shutDownAndDrain(connection, requestReadWhole: bodyEnd == .whole) }
         closeConnection()
     }
 
@@ -149,7 +90,7 @@ public final class SCGIExchange: PooledExchange {
         let released = StreamConnection(descriptor: connection, framing: .raw)
         connection = -1
         head = nil
-        bodyStart = []
+        body = []
         return released
     }
 
@@ -168,33 +109,14 @@ public final class SCGIExchange: PooledExchange {
         }
     }
 
-    /// Reads the body `CONTENT_LENGTH` announced, if it is at most `limit` bytes, before the
-    /// request's deadline. Incomplete when the peer closed early or was late (logged), or when
-    /// the body is over the limit (left unread).
+    /// The body `CONTENT_LENGTH` announced, as the intake read it: complete when it arrived
+    /// whole and is at most `limit` bytes. Incomplete when the peer closed early or was late, when
+    /// more bytes came than announced (then more are returned than `CONTENT_LENGTH`), or when the
+    /// body is over the limit (left unread).
     public func readBody(limit: Int) -> (bytes: [UInt8], complete: Bool) {
         guard let head else { return ([], false) }
-        guard head.contentLength <= limit else { return (bodyStart, false) }
-        var bytes = bodyStart
-        bodyStart = []
-        guard bytes.count <= head.contentLength else { return (bytes, false) }
-        var buffer = [UInt8](repeating: 0, count: min(64 * 1024, max(head.contentLength - bytes.count, 1)))
-        while bytes.count < head.contentLength {
-            let wanted = min(buffer.count, head.contentLength - bytes.count)
-            let read = buffer.withUnsafeMutableBytes {
-                readBeforeDeadline(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<wanted]))
-            }
-            guard read > 0 else {
-                if read < 0 && errno == ETIMEDOUT {
-                    logger.warning(
-                        "HyperSCGI: refused an SCGI peer",
-                        metadata: ["why": "HyperSCGI: the request body did not arrive whole within \(requestTimeout)"])
-                }
-                return (bytes, false)
-            }
-            bytes.append(contentsOf: buffer[..<read])
-        }
-        requestReadWhole = true
-        return (bytes, true)
+        defer { body = [] }
+        return (body, bodyEnd == .whole && head.contentLength <= limit)
     }
 
     /// SCGI has no way for the web server to abort a request but closing the connection.

@@ -25,7 +25,7 @@ enum SCGIRequestError: Error, Equatable, CustomStringConvertible {
     case scgiMissing
     /// `SCGI` is not `1`.
     case scgiInvalid([UInt8])
-    /// A name occurs twice.
+    /// A name other than a request header's (`HTTP_*`) occurs twice.
     case duplicateName([UInt8])
     /// The connection ended after this many bytes, before the header block was whole.
     case endedEarly(received: Int)
@@ -47,7 +47,7 @@ enum SCGIRequestError: Error, Equatable, CustomStringConvertible {
             case .contentLengthInvalid(let value): "CONTENT_LENGTH is \(Self.printable(value)), not a decimal number"
             case .scgiMissing: "the header SCGI is missing"
             case .scgiInvalid(let value): "SCGI is \(Self.printable(value)), not 1"
-            case .duplicateName(let name): "the header \(Self.printable(name)) occurs twice"
+            case .duplicateName(let name): "the variable \(Self.printable(name)) occurs twice"
             case .endedEarly(let received):
                 "the connection ended after \(received) bytes, before the header block was whole"
             }

@@ -1,6 +1,12 @@
 /// Reads an SCGI request's header block as its bytes arrive, however they are cut: the netstring
 /// `<length>:<block>,` whose block is NUL-terminated names and values, `CONTENT_LENGTH` first,
-/// `SCGI` = `1` required, no name twice. What follows the `,` is the body.
+/// `SCGI` = `1` required. What follows the `,` is the body.
+///
+/// A request header (`HTTP_*`) may occur more than once: nginx passes a header the client sent
+/// twice (two `Cookie` lines) as two parameters of the same name, and both are kept in order, to be
+/// combined as HTTP combines repeated fields where the request reads them (`, `, or `; ` for
+/// `Cookie`), as over FastCGI. Any other variable (`CONTENT_LENGTH`, `REQUEST_METHOD`, …) occurs at
+/// most once: a second one is refused, since there is no telling which one the web server meant.
 ///
 /// A pure state machine, without I/O: `SCGIExchange` feeds it what it reads. It never holds
 /// more than `maximumHeaderBlockLength` bytes.
@@ -92,7 +98,7 @@ struct SCGIRequestParser {
             let name = strings[index]
             guard index + 1 < strings.endIndex else { throw .valueMissing(name: Array(name)) }
             guard !name.isEmpty else { throw .emptyName }
-            guard names.insert(name).inserted else { throw .duplicateName(Array(name)) }
+            guard isRequestHeader(name) || names.insert(name).inserted else { throw .duplicateName(Array(name)) }
             parameters.append(.init(name: Array(name), value: Array(strings[index + 1])))
             index += 2
         }
@@ -103,6 +109,11 @@ struct SCGIRequestParser {
         guard let scgi = parameters.first(where: { $0.name == Array("SCGI".utf8) }) else { throw .scgiMissing }
         guard scgi.value == [UInt8(ascii: "1")] else { throw .scgiInvalid(scgi.value) }
         return SCGIRequestHead(parameters: parameters, contentLength: contentLength)
+    }
+
+    /// Whether `name` is a request header's (`HTTP_ACCEPT`), which may be repeated.
+    private static func isRequestHeader(_ name: ArraySlice<UInt8>) -> Bool {
+        name.count > 5 && name.starts(with: "HTTP_".utf8)
     }
 
     /// `123` → 123: one to 18 ASCII digits, nothing else.

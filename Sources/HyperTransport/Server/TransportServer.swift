@@ -45,13 +45,22 @@ public final class TransportServer: Sendable {
         /// The most streams open at once; past it (or past what the descriptor limit holds, see
         /// `DescriptorLimit.budget`), a new stream is answered 503 with `Retry-After`.
         public var maxStreams: Int
+        /// SCGI: the largest request body read before a request thread takes the request; a
+        /// longer announced one is left unread (the framework answers 413).
+        public var maxRequestBodySize: Int
+        /// SCGI: the most connections whose request is still arriving (read without a thread,
+        /// see `SCGIIntake`); past it, the oldest of them is closed for each new one.
+        public var maxArrivingConnections: Int
 
         public init(
             wireProtocol: WireProtocol = .fastCGI, maxThreads: Int = 16_384, threadStackSize: Int = 256 * 1024,
             initialThreads: Int = 4,
-            maxSpareThreads: Int = 16, requestTimeout: Duration = .seconds(10), maxStreams: Int = 1_000_000
+            maxSpareThreads: Int = 16, requestTimeout: Duration = .seconds(10), maxStreams: Int = 1_000_000,
+            maxRequestBodySize: Int = 10 * 1024 * 1024, maxArrivingConnections: Int = 1024
         ) {
             self.wireProtocol = wireProtocol
+            self.maxRequestBodySize = maxRequestBodySize
+            self.maxArrivingConnections = maxArrivingConnections
             self.maxStreams = maxStreams
             self.maxThreads = maxThreads
             self.threadStackSize = threadStackSize
@@ -83,13 +92,6 @@ public final class TransportServer: Sendable {
     private let acceptedRequests = Atomic<Int>(0)
     private let isStopping = Atomic<Bool>(false)
 
-    /// What the rare paths (warnings) remember.
-    private struct LogState {
-        var warnedAtLimit = false
-        var acceptFailuresSinceLog = 0
-        var lastAcceptFailureLog: ContinuousClock.Instant?
-    }
-
     public let socket: ListeningSocket
     public let configuration: Configuration
     /// The most request threads this server starts: `configuration.maxThreads`, lowered if the
@@ -102,8 +104,16 @@ public final class TransportServer: Sendable {
     public let descriptorLimit: Int
     private let logger: Logger
     private let handler: @Sendable (any TransportExchange) -> Void
-    private let state = Mutex(LogState())
+    /// Whether the warning that every thread is busy was logged.
+    private let warnedAtLimit = Atomic<Bool>(false)
+    private let acceptFailures: AcceptFailureLog
     private let stopSignal = StopSignal()
+    /// SCGI's reader of requests still arriving; nil for FastCGI, whose threads read their own.
+    private let intake: SCGIIntake?
+    /// Whether request threads go on taking requests after `stop()` until none is left: for a
+    /// socket this process opened (its queue dies with it), and for SCGI, whose intake has
+    /// accepted connections already and hands them all on before it closes.
+    private let drainsOnStop: Bool
 
     /// Creates a server; `handler` runs on a request thread for each request.
     ///
@@ -122,11 +132,26 @@ public final class TransportServer: Sendable {
         maxStreams = min(configuration.maxStreams, budget.streams)
         self.logger = logger
         self.handler = handler
+        drainsOnStop = socket.drainsBacklogOnStop || configuration.wireProtocol == .scgi
+        let acceptFailures = AcceptFailureLog(socket: socket, logger: logger)
+        self.acceptFailures = acceptFailures
+        if configuration.wireProtocol == .scgi {
+            intake = SCGIIntake(
+                listening: socket, requestTimeout: configuration.requestTimeout,
+                bodyLimit: configuration.maxRequestBodySize,
+                maxArrivingConnections: configuration.maxArrivingConnections,
+                logger: logger, onAcceptFailure: acceptFailures.record)
+        } else {
+            intake = nil
+        }
         _ = StreamPump.shared  // its epoll descriptor now, not when a crowd of streams has taken them all
     }
 
     /// Starts the initial threads and returns.
     public func start() {
+        if let intake, !intake.start() {
+            logger.error("HyperTransport: cannot start the SCGI intake's threads", metadata: ["errno": "\(errno)"])
+        }
         for _ in 0..<max(1, configuration.initialThreads) {
             guard reserveThread(accepting: true) else { break }
             launchThread()
@@ -144,16 +169,17 @@ public final class TransportServer: Sendable {
     public func stop() {
         guard !isStopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         socket.stopNewConnections()
+        intake?.stop()
         stopSignal.raise()
     }
 
-    /// Blocks until every request thread has left, or `timeout` has passed; returns whether all
-    /// have. Meant for shutdown, after `stop`. Streams whose connection was handed off go on
+    /// Blocks until every request thread (and SCGI's intake) has left, or `timeout` has passed;
+    /// returns whether all have. Meant for shutdown, after `stop`. Streams whose connection was handed off go on
     /// without a thread: whoever serves them (the framework's stream registry) waits for them.
     @discardableResult
     public func waitUntilStopped(timeout: Duration) -> Bool {
         let deadline = ContinuousClock.now + timeout
-        while threads.load(ordering: .relaxed) > 0 {
+        while threads.load(ordering: .relaxed) > 0 || intake.map({ !$0.hasFinished }) == true {
             guard ContinuousClock.now < deadline else { return false }
             usleep(5_000)
         }
@@ -220,17 +246,17 @@ public final class TransportServer: Sendable {
                 }
             } else {
                 // Counted in `accepting`; it blocks in accept(2) for at most `ListeningSocket.acceptWaitLimit`.
-                if stopSignal.isRaised && !socket.drainsBacklogOnStop { return releaseThread(accepting: true) }
+                if stopSignal.isRaised && !drainsOnStop { return releaseThread(accepting: true) }
                 switch exchange.acceptConnection() {
                 case .connection:
                     break
                 case .nothingQueued:
-                    if stopSignal.isRaised { return releaseThread(accepting: true) }
+                    if stopSignal.isRaised && exchange.hasDrained { return releaseThread(accepting: true) }
                     if leavesAsSpare() { return }
                     continue
                 case .failed(let code):
                     if stopSignal.isRaised { return releaseThread(accepting: true) }
-                    logAcceptFailure(errno: code)
+                    acceptFailures.record(errno: code)
                     usleep(10_000)  // for instance out of descriptors: let requests in flight release some
                     continue
                 }
@@ -247,7 +273,7 @@ public final class TransportServer: Sendable {
             busy.subtract(1, ordering: .relaxed)
             let isAccepting = !exchange.holdsKeptConnection
             let stopping = isStopping.load(ordering: .acquiring)
-            let drains = stopping && isAccepting && socket.drainsBacklogOnStop
+            let drains = stopping && isAccepting && drainsOnStop
             if stopping && !drains {
                 threads.subtract(1, ordering: .relaxed)
                 return
@@ -265,27 +291,7 @@ public final class TransportServer: Sendable {
                 listeningDescriptor: socket.descriptor, listensOnTCP: socket.isTCP,
                 requestTimeout: configuration.requestTimeout, logger: logger)
         case .scgi:
-            SCGIExchange(
-                listeningDescriptor: socket.descriptor, listensOnTCP: socket.isTCP,
-                requestTimeout: configuration.requestTimeout, logger: logger)
-        }
-    }
-
-    /// Logs a failed accept, at most once a second with the count since the last line, since
-    /// every accepting thread retries every 10 ms while the condition lasts.
-    private func logAcceptFailure(errno code: Int32) {
-        let now = ContinuousClock.now
-        let failures = state.withLock { state -> Int? in
-            state.acceptFailuresSinceLog += 1
-            if let last = state.lastAcceptFailureLog, now - last < .seconds(1) { return nil }
-            defer { state.acceptFailuresSinceLog = 0 }
-            state.lastAcceptFailureLog = now
-            return state.acceptFailuresSinceLog
-        }
-        if let failures {
-            logger.error(
-                "HyperTransport: accept failed: \(String(cString: strerror(code)))",
-                metadata: ["errno": "\(code)", "socket": "\(socket.address)", "failures": "\(failures)"])
+            intake.flatMap { SCGIExchange(intake: $0) }
         }
     }
 
@@ -311,10 +317,7 @@ public final class TransportServer: Sendable {
             launchThread()
         } else {
             let warn =
-                state.withLock { state in
-                    defer { state.warnedAtLimit = true }
-                    return !state.warnedAtLimit
-                } && !isStopping.load(ordering: .relaxed)
+                !warnedAtLimit.exchange(true, ordering: .relaxed) && !isStopping.load(ordering: .relaxed)
             if warn {
                 logger.warning(
                     "HyperTransport: all \(maxThreads) request threads are busy; new connections wait in the backlog (raise --max-threads or the descriptor limit)"

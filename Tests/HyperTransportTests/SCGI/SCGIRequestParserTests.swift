@@ -135,14 +135,29 @@ struct SCGIRequestParserTests {
         #expect(head.contentLength == 123_456_789_012_345_678)
     }
 
-    @Test("SCGI must be present and be 1; no name may occur twice")
+    @Test("SCGI must be present and be 1; no variable but a request header may occur twice")
     func scgiAndDuplicates() {
         #expect(parse(Self.netstring([("CONTENT_LENGTH", "0")])) == .refused(.scgiMissing))
         #expect(
             parse(Self.netstring([("CONTENT_LENGTH", "0"), ("SCGI", "2")])) == .refused(.scgiInvalid(Array("2".utf8))))
-        #expect(
-            parse(Self.netstring([("CONTENT_LENGTH", "0"), ("SCGI", "1"), ("HTTP_HOST", "a"), ("HTTP_HOST", "b")]))
-                == .refused(.duplicateName(Array("HTTP_HOST".utf8))))
+        for repeated in ["CONTENT_LENGTH", "SCGI", "REQUEST_METHOD", "DOCUMENT_URI", "HTTP_", "HTTP"] {
+            let fields = [("CONTENT_LENGTH", "0"), ("SCGI", "1"), (repeated, "a"), (repeated, "b")]
+            #expect(parse(Self.netstring(fields)) == .refused(.duplicateName(Array(repeated.utf8))), "\(repeated)")
+        }
+    }
+
+    @Test("a repeated request header is kept twice, in order, as nginx sent it")
+    func repeatedHeaders() {
+        let fields = [
+            ("CONTENT_LENGTH", "0"), ("SCGI", "1"), ("HTTP_COOKIE", "a=1"), ("HTTP_ACCEPT", "text/html"),
+            ("HTTP_COOKIE", "b=2"),
+        ]
+        guard case .complete(let head, _) = parse(Self.netstring(fields)) else {
+            Issue.record("a repeated Cookie header was refused")
+            return
+        }
+        #expect(head.parameters.map { String(decoding: $0.name, as: UTF8.self) } == fields.map(\.0))
+        #expect(head.parameters.map { String(decoding: $0.value, as: UTF8.self) } == fields.map(\.1))
     }
 
     @Test("a connection that ends inside the header block is refused with the count of bytes received")
@@ -162,6 +177,6 @@ struct SCGIRequestParserTests {
                 == "HyperSCGI: the netstring length has byte 0x0A where a digit or ':' belongs")
         #expect(
             SCGIRequestError.duplicateName([UInt8](repeating: UInt8(ascii: "A"), count: 70)).description
-                == "HyperSCGI: the header \"\(String(repeating: "A", count: 64))\"… occurs twice")
+                == "HyperSCGI: the variable \"\(String(repeating: "A", count: 64))\"… occurs twice")
     }
 }

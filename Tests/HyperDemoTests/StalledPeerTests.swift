@@ -1,0 +1,42 @@
+import Foundation
+import HyperTesting
+import Testing
+
+/// Peers that connect straight to the app's socket, send one byte and stall, in greater number
+/// than the release build's request threads (2,419 under a limit of 20,000 descriptors): pages
+/// through nginx must still be answered at once.
+@Suite("Stalled SCGI peers", .serialized)
+struct StalledPeerTests {
+    private struct Counts: Decodable {
+        let threads: Int
+    }
+
+    @Test("2,500 peers that send one byte each hold no thread: pages through nginx answer in under 1 s")
+    func stalledPeersHoldNoThread() async throws {
+        try await MachineLock.exclusively {
+            try await LiveServer.withDemo(.scgi, descriptorLimit: 20_000, build: .release) { server in
+                var stalled: [RawFastCGIClient] = []
+                defer { for peer in stalled { peer.close() } }
+                for _ in 0..<2_500 {
+                    let peer = try RawFastCGIClient(socketPath: server.app.socket)
+                    peer.send([UInt8(ascii: "1")])
+                    stalled.append(peer)
+                }
+                var slowest = Duration.zero
+                for _ in 0..<10 {
+                    let started = ContinuousClock.now
+                    let page = try await server.request("/hello", maxTime: .seconds(15))
+                    #expect(page.status == 200 && page.body == "Hello, world!")
+                    slowest = max(slowest, ContinuousClock.now - started)
+                }
+                #expect(slowest < .seconds(1), "the slowest page took \(slowest)")
+                let counts = try await server.request("/debug/counts")
+                let threads = try JSONDecoder().decode(Counts.self, from: Data(counts.body.utf8)).threads
+                #expect(threads < 200, "\(threads) threads for 2,500 stalled peers")
+                #expect(
+                    server.appLog.contains("more than 1024 connections were still sending their request"),
+                    "\(server.appLog.suffix(2000))")
+            }
+        }
+    }
+}
