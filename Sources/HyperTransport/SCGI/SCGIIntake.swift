@@ -59,6 +59,14 @@ final class SCGIIntake: Sendable {
 
     private static let wakeUpToken = UInt64.max
 
+    deinit {
+        // Once started, the threads keep the intake alive until the reader has closed both.
+        if !finished.load(ordering: .acquiring) {
+            Glibc.close(epoll)
+            Glibc.close(wakeUp)
+        }
+    }
+
     /// Starts the accepting and the reading thread; false if the system refused either.
     func start() -> Bool {
         guard RequestThread.start(stackSize: 256 * 1024, { [self] in readArrivingRequests() }) else { return false }

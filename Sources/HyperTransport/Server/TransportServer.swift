@@ -13,7 +13,8 @@ import Synchronization
 ///
 /// The wire protocol (`Configuration.wireProtocol`) decides only how a request is read and how
 /// the response is framed (`FastCGIExchange`, `SCGIExchange`); the handler sees a
-/// `TransportExchange` either way.
+/// `TransportExchange` either way. SCGI's threads do not accept: its `SCGIIntake` accepts and
+/// reads each request whole without a thread, and they take whole requests from it.
 ///
 /// ```swift
 /// let server = try TransportServer(socket: try .unix(path: path), configuration: .init(), logger: logger) {
