@@ -45,13 +45,19 @@ public final class TransportServer: Sendable {
         /// The most streams open at once; past it (or past what the descriptor limit holds, see
         /// `DescriptorLimit.budget`), a new stream is answered 503 with `Retry-After`.
         public var maxStreams: Int
+        /// The most bytes all streams together may hold queued and not yet written, each chunk
+        /// shared by several streams counted once (`PendingBudget`); past it, the streams with the
+        /// most pending are closed, most first.
+        public var maxPendingStreamBytes: Int
 
         public init(
             wireProtocol: WireProtocol = .fastCGI, maxThreads: Int = 16_384, threadStackSize: Int = 256 * 1024,
             initialThreads: Int = 4,
-            maxSpareThreads: Int = 16, requestTimeout: Duration = .seconds(10), maxStreams: Int = 1_000_000
+            maxSpareThreads: Int = 16, requestTimeout: Duration = .seconds(10), maxStreams: Int = 1_000_000,
+            maxPendingStreamBytes: Int = PendingBudget.defaultLimit
         ) {
             self.wireProtocol = wireProtocol
+            self.maxPendingStreamBytes = maxPendingStreamBytes
             self.maxStreams = maxStreams
             self.maxThreads = maxThreads
             self.threadStackSize = threadStackSize
@@ -123,6 +129,7 @@ public final class TransportServer: Sendable {
         self.logger = logger
         self.handler = handler
         _ = StreamPump.shared  // its epoll descriptor now, not when a crowd of streams has taken them all
+        PendingBudget.shared.limit = configuration.maxPendingStreamBytes
     }
 
     /// Starts the initial threads and returns.
