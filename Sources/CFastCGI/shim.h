@@ -5,6 +5,7 @@
 #include <fcgiapp.h>
 
 // Linux facilities the transport uses beside libfcgi, which Swift's Glibc module leaves out.
+#include <malloc.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>

@@ -5,7 +5,8 @@ import HyperPostgres
 /// none shares anything with another.
 enum DemoApp {
     /// The application over hubs in `postgres` (which it then runs beside its server, and stops
-    /// after it), or in memory keeping the default history (`HubHistory.default`).
+    /// after it), or in memory keeping the configuration's history (`Configuration.hubHistory`:
+    /// message size and byte budget from the flags).
     static func make(
         configuration: Application.Configuration = .init(), postgres: PostgresHubStore? = nil, logger: Logger
     ) throws -> Application {
@@ -18,9 +19,10 @@ enum DemoApp {
             chat = ChatService(hub: Hub(backend: postgres.backend(named: "chat"), logger: logger))
             statuses = StatusService(hub: Hub(backend: postgres.backend(named: "status"), logger: logger))
         } else {
-            notifications = NotificationService(hub: Hub(logger: logger))
-            chat = ChatService(hub: Hub(logger: logger))
-            statuses = StatusService(hub: Hub(logger: logger))
+            let history = configuration.hubHistory
+            notifications = NotificationService(hub: Hub(history: history, logger: logger))
+            chat = ChatService(hub: Hub(history: history, logger: logger))
+            statuses = StatusService(hub: Hub(history: history, logger: logger))
         }
         let counts = DemoCounts(notifications: notifications, chat: chat, statuses: statuses)
         var services = Services()

@@ -29,13 +29,18 @@ public final class Application: Sendable {
         public var statusPath: String?
         /// The wire protocol (FastCGI or SCGI) and the request thread pool.
         public var server: TransportServer.Configuration
+        /// The history in-memory hubs keep (`Hub(history:)`): an app passes it to the hubs it makes,
+        /// so that `--max-hub-message-bytes` and `--max-history-bytes` apply; the app sweeps
+        /// its budget's expired messages every second.
+        public var hubHistory: HubHistory
 
         public init(
             maxBodySize: Int = 10 * 1024 * 1024, heartbeatInterval: Duration = .seconds(15),
             shutdownGracePeriod: Duration = .seconds(5), slowRequestThreshold: Duration? = nil,
             statusPath: String? = nil,
-            server: TransportServer.Configuration = .init()
+            server: TransportServer.Configuration = .init(), hubHistory: HubHistory = .default
         ) {
+            self.hubHistory = hubHistory
             self.maxBodySize = maxBodySize
             self.heartbeatInterval = heartbeatInterval
             self.shutdownGracePeriod = shutdownGracePeriod

@@ -48,8 +48,9 @@ public final class Hub<Topic: Hashable & Sendable, Message: Sendable>: Sendable 
     }
 
     /// Publishes `message` as the newest of `topic` and returns its id, once the backend has
-    /// stored it; throws (such as `HubUnavailableError`) when it could not, and then no
-    /// subscriber receives it.
+    /// stored it; throws (such as `HubUnavailableError`, or `HubMessageTooLargeError` for a
+    /// message over `HubHistory.maximumMessageBytes`) when it could not, and then no subscriber
+    /// receives it.
     @discardableResult
     public func publish(_ message: Message, to topic: Topic) async throws -> EventID {
         try await backend.publish(message, to: topic)

@@ -22,11 +22,15 @@ public struct HubEvent<Message: Sendable>: Sendable {
 final class EncodingCache: Sendable {
     private let bytes = Mutex<[UInt8]?>(nil)
 
-    /// The cached bytes, made by `encode` on first use.
+    /// The cached bytes, made by `encode` on first use. Two first uses at once may both encode;
+    /// both get the bytes cached first, so every stream queues the same storage.
     func bytes(_ encode: () throws -> [UInt8]) rethrows -> [UInt8] {
         if let cached = bytes.withLock({ $0 }) { return cached }
         let made = try encode()
-        bytes.withLock { $0 = $0 ?? made }
-        return made
+        return bytes.withLock { cached in
+            if let cached { return cached }
+            cached = made
+            return made
+        }
     }
 }

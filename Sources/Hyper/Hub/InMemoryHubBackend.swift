@@ -14,9 +14,14 @@ import Synchronization
 /// the waiting subscribers; it never waits for any of them. A subscriber that falls behind by more
 /// than history holds gets `reset` (`.fellBehind`).
 ///
-/// Age is enforced when a topic is used (published to, subscribed to, read); a topic, once used,
-/// keeps its small record (its horizon) for the life of the backend, so an app with very many
-/// short-lived topics holds a few hundred bytes for each, plus whatever history is still in it.
+/// A message larger than `history.maximumMessageBytes` (as `HubMessageSize` reports it) is
+/// refused with `HubMessageTooLargeError`; all topics together hold at most `history.budget`'s
+/// bytes, the oldest messages of the largest topics leaving first (`HistoryBudget`).
+///
+/// Age is enforced when a topic is used (published to, subscribed to, read) and when its budget
+/// sweeps (an `Application` sweeps every second); a topic, once used, keeps its small record (its
+/// horizon) for the life of the backend, so an app with very many short-lived topics holds a few
+/// hundred bytes for each, plus whatever history is still in it.
 public final class InMemoryHubBackend<Topic: Hashable & Sendable, Message: Sendable>: HubBackend {
     public let history: HubHistory
 
@@ -33,7 +38,16 @@ public final class InMemoryHubBackend<Topic: Hashable & Sendable, Message: Senda
     }
 
     public func publish(_ message: Message, to topic: Topic) async throws -> EventID {
-        log(of: topic).append(message, history: history, counter: counter)
+        let size = Self.size(of: message)
+        guard size <= history.maximumMessageBytes else {
+            throw HubMessageTooLargeError(topic: "\(topic)", size: size, limit: history.maximumMessageBytes)
+        }
+        return log(of: topic).append(message, size: size, counter: counter)
+    }
+
+    /// The bytes `message` holds: the size it reports (`HubMessageSize`), else its inline size.
+    static func size(of message: Message) -> Int {
+        (message as? any HubMessageSize)?.byteSize ?? MemoryLayout<Message>.size
     }
 
     public func subscribe(to topic: Topic, from start: ResumePoint) -> any HubCursor<Message> {
@@ -41,22 +55,27 @@ public final class InMemoryHubBackend<Topic: Hashable & Sendable, Message: Senda
     }
 
     public func recent(_ limit: Int, in topic: Topic) async throws -> HubSnapshot<Message> {
-        log(of: topic).recent(limit, history: history, counter: counter)
+        log(of: topic).recent(limit, counter: counter)
     }
 
     public var subscriptionCount: Int {
         subscriptions.value.load(ordering: .relaxed)
     }
 
+    /// Bytes held in `topic`'s history now (`HubMessageSize`).
+    public func historyBytes(of topic: Topic) -> Int {
+        log(of: topic).usage.bytes
+    }
+
     /// Messages held in `topic`'s history now.
     public func historyCount(of topic: Topic) -> Int {
-        log(of: topic).count(history: history)
+        log(of: topic).count()
     }
 
     private func log(of topic: Topic) -> TopicLog<Message> {
         topics.withLock { topics in
             if let log = topics[topic] { return log }
-            let log = TopicLog<Message>(horizon: EventID(rawValue: counter.last)!)
+            let log = TopicLog<Message>(horizon: EventID(rawValue: counter.last)!, history: history)
             topics[topic] = log
             return log
         }

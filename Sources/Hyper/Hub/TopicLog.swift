@@ -1,13 +1,15 @@
 import Synchronization
 
 /// One topic of an `InMemoryHubBackend`: its history, its horizon, and the subscribers waiting
-/// for its next message.
-final class TopicLog<Message: Sendable>: Sendable {
+/// for its next message. Its messages' bytes count in its history's `HistoryBudget`.
+final class TopicLog<Message: Sendable>: BudgetedTopic {
     typealias Waiter = CheckedContinuation<HubDelivery<Message>?, Never>
 
     struct Entry: Sendable {
         let event: HubEvent<Message>
         let published: ContinuousClock.Instant
+        /// The message's bytes (`HubMessageSize`).
+        let size: Int
     }
 
     struct State: ~Copyable {
@@ -18,29 +20,58 @@ final class TopicLog<Message: Sendable>: Sendable {
         var horizon: EventID
         /// Cursors waiting for the next message, by identity.
         var waiters: [ObjectIdentifier: Waiter] = [:]
+        /// The bytes of the messages in history, counted in `budget`.
+        var bytes = 0
+        /// The bytes of the messages before `start`, out of history but not yet released.
+        var droppedBytes = 0
+        let budget: HistoryBudget
 
         var count: Int { entries.count - start }
 
-        /// Drops messages beyond `history`'s bounds, moving the horizon past them.
-        mutating func trim(_ history: HubHistory, now: ContinuousClock.Instant) {
+        /// Drops messages beyond `history`'s count and age, moving the horizon past them; returns
+        /// the bytes freed.
+        @discardableResult
+        mutating func trim(_ history: HubHistory, now: ContinuousClock.Instant) -> Int {
             let oldest = now - history.maximumAge
             var first = start
             while first < entries.count
                 && (entries.count - first > history.maximumCount
                     || entries[first].published < oldest)
             {
-                horizon = entries[first].event.id
                 first += 1
             }
-            guard first != start else { return }
+            return drop(upTo: first)
+        }
+
+        /// Drops the oldest message; false if there is none.
+        mutating func dropOldest() -> Bool {
+            guard start < entries.count else { return false }
+            drop(upTo: start + 1)
+            return true
+        }
+
+        /// Drops the messages before `entries[first]`, moving the horizon past them; returns the
+        /// bytes freed. Dropped messages are released at once when they are large, so that the
+        /// budget counts what is held.
+        @discardableResult
+        private mutating func drop(upTo first: Int) -> Int {
+            guard first != start else { return 0 }
+            horizon = entries[first - 1].event.id
+            let freed = entries[start..<first].reduce(0) { $0 + $1.size }
+            bytes -= freed
+            droppedBytes += freed
+            budget.release(freed)
             start = first
             if start == entries.count {
                 entries.removeAll(keepingCapacity: true)
                 start = 0
-            } else if start > 64 && start * 2 > entries.count {
+                droppedBytes = 0
+            } else if (start > 64 && start * 2 > entries.count) || droppedBytes > 64 * 1024 {
                 entries.removeFirst(start)
                 start = 0
+                droppedBytes = 0
             }
+            return freed
         }
 
         /// The first held message with an id greater than `position`.
@@ -56,17 +87,28 @@ final class TopicLog<Message: Sendable>: Sendable {
     }
 
     let state: Mutex<State>
+    private let history: HubHistory
 
-    init(horizon: EventID) {
-        state = Mutex(State(horizon: horizon))
+    /// A topic whose history began at `horizon`, kept as `history` says.
+    init(horizon: EventID, history: HubHistory) {
+        self.history = history
+        state = Mutex(State(horizon: horizon, budget: history.budget))
+        history.budget.register(self)
     }
 
-    /// Appends `message` with the next id and hands it to every waiting cursor.
-    func append(_ message: Message, history: HubHistory, counter: IDCounter) -> EventID {
+    deinit {
+        history.budget.release(state.withLock { $0.bytes })
+    }
+
+    /// Appends `message`, of `size` bytes, with the next id and hands it to every waiting cursor;
+    /// then, if the budget is exceeded, the oldest messages of the largest topics leave history.
+    func append(_ message: Message, size: Int, counter: IDCounter) -> EventID {
         let now = ContinuousClock.now
         let (event, waiters) = state.withLock { state in
             let event = HubEvent(id: counter.next(), message: message)
-            state.entries.append(Entry(event: event, published: now))
+            state.entries.append(Entry(event: event, published: now, size: size))
+            state.bytes += size
+            history.budget.charge(size)
             state.trim(history, now: now)
             let waiters = state.waiters
             state.waiters.removeAll(keepingCapacity: true)
@@ -75,11 +117,26 @@ final class TopicLog<Message: Sendable>: Sendable {
         for waiter in waiters.values {
             waiter.resume(returning: .event(event))
         }
+        history.budget.enforce()
         return event.id
     }
 
+    var usage: (bytes: Int, oldest: Int64) {
+        state.withLock { state in
+            (state.bytes, state.start < state.entries.count ? state.entries[state.start].event.id.rawValue : .max)
+        }
+    }
+
+    func dropOldest() -> Bool {
+        state.withLock { $0.dropOldest() }
+    }
+
+    func dropExpired() -> Int {
+        state.withLock { $0.trim(history, now: .now) }
+    }
+
     /// The newest `limit` messages and the position now.
-    func recent(_ limit: Int, history: HubHistory, counter: IDCounter) -> HubSnapshot<Message> {
+    func recent(_ limit: Int, counter: IDCounter) -> HubSnapshot<Message> {
         state.withLock { state in
             state.trim(history, now: .now)
             let from = max(state.start, state.entries.count - max(0, limit))
@@ -89,7 +146,7 @@ final class TopicLog<Message: Sendable>: Sendable {
     }
 
     /// Messages held now.
-    func count(history: HubHistory) -> Int {
+    func count() -> Int {
         state.withLock { state in
             state.trim(history, now: .now)
             return state.count

@@ -9,7 +9,8 @@ extension Application {
     public static let stoppingSignals: [UnixSignal] = [.sigterm, .sigint, .sigquit]
 
     /// One swift-service-lifecycle `ServiceGroup` for the whole app: the services registered with
-    /// `Services.runBesideServer(_:)`, in their order, then the server on `socket`
+    /// `Services.runBesideServer(_:)`, in their order, a sweeper that drops expired hub history
+    /// every second (`HistoryBudget.sweep()` on `Configuration.hubHistory`), then the server on `socket`
     /// (`ApplicationServer`). It traps `signals`: on the first, or on
     /// `ServiceGroup.triggerGracefulShutdown()`, the server stops gracefully (streams get their
     /// farewell, the listener stops, connections close), then each other service in reverse
@@ -20,7 +21,10 @@ extension Application {
         -> ServiceGroup
     {
         ServiceGroup(
-            services: services.lifecycleServices + [ApplicationServer(self, socket: socket)],
+            services: services.lifecycleServices + [
+                HistorySweeper(budget: configuration.hubHistory.budget, interval: .seconds(1)),
+                ApplicationServer(self, socket: socket),
+            ],
             gracefulShutdownSignals: signals, logger: logger)
     }
 

@@ -56,6 +56,18 @@ public struct ServerOptions: ParsableArguments, Sendable {
     @Option(help: "Largest request body in bytes; larger ones get 413.")
     public var maxBody: Int = Application.Configuration().maxBodySize
 
+    @Option(help: "Bytes all streams may hold unwritten (shared chunks once); past it, the most behind are closed.")
+    public var maxPendingStreamBytes: Int = PendingBudget.defaultLimit
+
+    @Option(help: "Largest message in bytes an in-memory hub topic takes; a larger publish gets 413.")
+    public var maxHubMessageBytes: Int = HubHistory.defaultMaximumMessageBytes
+
+    @Option(help: "Bytes all in-memory hub histories hold together; past it, the largest topics' oldest go.")
+    public var maxHistoryBytes: Int = HistoryBudget.shared.limit
+
+    @Option(help: "Seconds an in-memory hub topic keeps a message for streams to resume from.")
+    public var maxHistoryAge: Double = 600
+
     @Option(help: "Seconds of silence before a stream sends a heartbeat comment.")
     public var heartbeat: Double = 15
 
@@ -87,6 +99,11 @@ public struct ServerOptions: ParsableArguments, Sendable {
         guard requestTimeout > 0 else { throw ValidationError("--request-timeout must be positive") }
         guard maxArriving >= 1 else { throw ValidationError("--max-arriving must be at least 1") }
         guard maxBody >= 0 else { throw ValidationError("--max-body must not be negative") }
+        guard maxHubMessageBytes >= 0, maxHistoryBytes >= 0, maxPendingStreamBytes >= 0 else {
+            throw ValidationError(
+                "--max-hub-message-bytes, --max-history-bytes and --max-pending-stream-bytes must not be negative")
+        }
+        guard maxHistoryAge > 0 else { throw ValidationError("--max-history-age must be positive") }
         guard heartbeat > 0, grace >= 0 else {
             throw ValidationError("--heartbeat must be positive and --grace not negative")
         }
@@ -114,6 +131,13 @@ public struct ServerOptions: ParsableArguments, Sendable {
         configuration.server.maxStreams = maxStreams
         configuration.server.requestTimeout = .milliseconds(Int(requestTimeout * 1000))
         configuration.server.maxArrivingConnections = maxArriving
+        configuration.server.maxPendingStreamBytes = maxPendingStreamBytes
+        configuration.hubHistory.maximumMessageBytes = maxHubMessageBytes
+        configuration.hubHistory.maximumAge = .milliseconds(Int(maxHistoryAge * 1000))
+        // At the default, the process's shared budget: the one hubs made without a history use too.
+        if maxHistoryBytes != HistoryBudget.shared.limit {
+            configuration.hubHistory.budget = HistoryBudget(limit: maxHistoryBytes)
+        }
         return configuration
     }
 

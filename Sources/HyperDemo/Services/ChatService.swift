@@ -10,10 +10,15 @@ struct ChatUser: Sendable, Codable {
 }
 
 /// A message posted to a chat room.
-struct ChatMessage: Sendable, Codable {
+struct ChatMessage: Sendable, Codable, HubMessageSize {
     let user: ChatUser
     let text: String
     let timestamp: String
+
+    /// Its text, author and time, as a room's history counts them.
+    var byteSize: Int {
+        user.name.utf8.count + user.avatar.utf8.count + text.utf8.count + timestamp.utf8.count
+    }
 }
 
 /// Chat rooms: messages reach every subscriber of their room and no other; each room keeps a

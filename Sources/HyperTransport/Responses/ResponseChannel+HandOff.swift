@@ -27,6 +27,23 @@ extension ResponseChannel {
         run(state.withLock { $0.pending { $0.connectionWritable(io: pumpIO) } })
     }
 
+    /// Bytes the handed-off stream has pending in `budget` (0 if it counts elsewhere or is over).
+    func pendingBytes(in budget: PendingBudget) -> Int {
+        state.withLock { locked in
+            guard case .handedOff(let handedOff) = locked.machine.state, handedOff.connection.budget === budget else {
+                return 0
+            }
+            return handedOff.connection.pendingBytes
+        }
+    }
+
+    /// The pump closes the stream to bring its pending budget back within its limit (nothing if
+    /// it is no longer handed off).
+    func closeForBudget() {
+        let pending = state.withLock { locked in locked.machine.closeForBudget().map { locked.pending($0) } }
+        if let pending { run(pending) }
+    }
+
     /// The pump saw the web server close the connection: the client has gone.
     func connectionHungUp() {
         run(state.withLock { $0.pending { $0.connectionHungUp() } })

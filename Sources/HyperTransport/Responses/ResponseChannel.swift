@@ -145,7 +145,8 @@ public final class ResponseChannel: Sendable {
     }
 
     /// Does what the state machine left for after the lock: closes a handed-off connection that
-    /// is over, resumes the producer, reports the end.
+    /// is over, resumes the producer, reports the end, has the pump bring an exceeded pending
+    /// budget back within its limit.
     func run(_ pending: Pending) {
         let closing = pending.aftermath.closing
         if let closing {
@@ -154,5 +155,6 @@ public final class ResponseChannel: Sendable {
         }
         if let producer = pending.producer, let result = pending.aftermath.producer { producer.resume(with: result) }
         if let closing { closing.whenDone(closing.outcome) }
+        if let budget = pending.aftermath.overBudget { pump.closeLargest(within: budget) }
     }
 }

@@ -65,10 +65,12 @@ struct ResponseChannelStateMachine {
     }
 
     /// What the channel does once its lock is released: close the connection (first), resume
-    /// the waiting producer with `producer`, then report the end.
+    /// the waiting producer with `producer`, report the end, then, if `overBudget` is set, have
+    /// the pump close the streams with the most pending until that budget holds.
     struct Aftermath {
         var producer: Result<Void, any Error>?
         var closing: Closing?
+        var overBudget: PendingBudget?
     }
 
     /// What the request thread does next (see `ResponseChannel.next(watching:)`).
@@ -341,6 +343,13 @@ struct ResponseChannelStateMachine {
         write(io: io)
     }
 
+    /// The pump closes the stream to bring its pending budget back within its limit: as if the
+    /// client had gone. Returns nil, changing nothing, unless the connection is handed off.
+    mutating func closeForBudget() -> Aftermath? {
+        guard case .handedOff(let handedOff) = state else { return nil }
+        return close(handedOff, clientGone: true)
+    }
+
     /// The pump saw the web server close the connection: the client has gone.
     mutating func connectionHungUp() -> Aftermath {
         guard case .handedOff(let handedOff) = state else { return Aftermath() }
@@ -382,8 +391,10 @@ struct ResponseChannelStateMachine {
             return close(handedOff, clientGone: false)
         case .drained, .blocked:
             state = .handedOff(handedOff)
-            guard handedOff.connection.pendingBytes <= capacity else { return Aftermath() }
-            return Aftermath(producer: releaseProducer(.success(())))
+            let budget = handedOff.connection.budget
+            let overBudget = outcome == .blocked && budget.isExceeded ? budget : nil
+            guard handedOff.connection.pendingBytes <= capacity else { return Aftermath(overBudget: overBudget) }
+            return Aftermath(producer: releaseProducer(.success(())), overBudget: overBudget)
         }
     }
 

@@ -30,9 +30,8 @@ struct StreamConnection {
 
     let descriptor: Int32
     let framing: Framing
-    /// Framed records not yet written, from `pendingStart` on.
-    private var pending: [UInt8] = []
-    private var pendingStart = 0
+    /// Framed records not yet written; large content is held by reference, not copied.
+    private var pending: PendingOutput
     /// Body bytes handed to `append` so far.
     private(set) var bodyBytes = 0
     /// Whether the end of the request is framed (no more `append`).
@@ -42,28 +41,43 @@ struct StreamConnection {
     /// writes it, so a connection that could not be is not handed off (`ResponseChannel.handOff`).
     let isNonBlocking: Bool
 
-    /// Takes over `descriptor`, making it non-blocking.
-    init(descriptor: Int32, framing: Framing) {
+    /// Takes over `descriptor`, making it non-blocking; what waits to be written counts in
+    /// `budget`.
+    init(descriptor: Int32, framing: Framing, budget: PendingBudget = .shared) {
         self.descriptor = descriptor
         self.framing = framing
+        pending = PendingOutput(budget: budget)
         let flags = fcntl(descriptor, F_GETFL)
         isNonBlocking = flags >= 0 && fcntl(descriptor, F_SETFL, flags | O_NONBLOCK) == 0
     }
 
     /// Bytes framed but not yet written.
-    var pendingBytes: Int { pending.count - pendingStart }
+    var pendingBytes: Int { pending.count }
 
-    /// Frames `bytes` in the connection's framing.
+    /// Where what waits to be written counts.
+    var budget: PendingBudget { pending.budget }
+
+    /// Frames `bytes` in the connection's framing. Content of `PendingOutput.sharingThreshold`
+    /// bytes or more is queued by reference to `bytes`' storage, so streams sending the same
+    /// array (a hub message's cached encoding) hold it once between them.
     mutating func append(_ bytes: [UInt8]) {
         precondition(!isEnded, "HyperTransport: output after the end of the request")
-        compact()
+        bodyBytes += bytes.count
+        var hold: ChunkHold?
         guard case .fastCGIRecords(let requestID) = framing else {
-            pending.append(contentsOf: bytes)
-            bodyBytes += bytes.count
+            pending.append(bytes[...], of: bytes, hold: &hold)
             return
         }
-        if !bytes.isEmpty { FastCGIRecord.append(.stdout, requestID: requestID, content: bytes, to: &pending) }
-        bodyBytes += bytes.count
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            let part = rest.prefix(FastCGIRecord.maximumContentLength)
+            rest = rest.dropFirst(part.count)
+            let header = FastCGIRecord.Header(
+                type: FastCGIRecord.RecordType.stdout.rawValue, requestID: requestID, contentLength: part.count,
+                paddingLength: 0)
+            pending.append(copying: header.bytes)
+            pending.append(part, of: bytes, hold: &hold)
+        }
     }
 
     /// Frames the end of the request. With FastCGI records: an empty standard-output record, then
@@ -73,34 +87,14 @@ struct StreamConnection {
         guard !isEnded else { return }
         isEnded = true
         guard case .fastCGIRecords(let requestID) = framing else { return }
-        compact()
-        FastCGIRecord.append(.stdout, requestID: requestID, content: [], to: &pending)
-        FastCGIRecord.append(.endRequest, requestID: requestID, content: FastCGIRecord.endRequestBody(), to: &pending)
+        var records: [UInt8] = []
+        FastCGIRecord.append(.stdout, requestID: requestID, content: [], to: &records)
+        FastCGIRecord.append(.endRequest, requestID: requestID, content: FastCGIRecord.endRequestBody(), to: &records)
+        pending.append(copying: records)
     }
 
     /// Writes as much of what is pending as the socket takes now.
     mutating func writePending() -> WriteOutcome {
-        while pendingBytes > 0 {
-            let written = pending.withUnsafeBytes { bytes in
-                Glibc.write(descriptor, bytes.baseAddress! + pendingStart, pendingBytes)
-            }
-            if written > 0 {
-                pendingStart += written
-            } else if written < 0 && errno == EINTR {
-                continue
-            } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                return .blocked
-            } else {
-                return .failed
-            }
-        }
-        return .drained
-    }
-
-    private mutating func compact() {
-        if pendingStart == pending.count {
-            pending.removeAll(keepingCapacity: pending.capacity <= 64 * 1024)
-            pendingStart = 0
-        }
+        pending.write(to: descriptor)
     }
 }

@@ -52,6 +52,20 @@ final class StreamPump: Sendable {
         _ = streams.withLock { $0.removeValue(forKey: token) }
     }
 
+    /// Closes the streams with the most bytes pending in `budget`, most first, until it holds
+    /// again (`PendingBudget`).
+    func closeLargest(within budget: PendingBudget) {
+        guard budget.isExceeded else { return }
+        let channels = streams.withLock { Array($0.values) }
+        let largestFirst = channels.map { (channel: $0, pending: $0.pendingBytes(in: budget)) }
+            .filter { $0.pending > 0 }
+            .sorted { $0.pending > $1.pending }
+        for entry in largestFirst {
+            guard budget.isExceeded else { return }
+            entry.channel.closeForBudget()
+        }
+    }
+
     private func run() {
         let capacity = 256
         var tokens = [UInt64](repeating: 0, count: capacity)

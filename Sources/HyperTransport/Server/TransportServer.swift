@@ -52,16 +52,22 @@ public final class TransportServer: Sendable {
         /// SCGI: the most connections whose request is still arriving (read without a thread,
         /// see `SCGIIntake`); past it, the oldest of them is closed for each new one.
         public var maxArrivingConnections: Int
+        /// The most bytes all streams together may hold queued and not yet written, each chunk
+        /// shared by several streams counted once (`PendingBudget`); past it, the streams with the
+        /// most pending are closed, most first.
+        public var maxPendingStreamBytes: Int
 
         public init(
             wireProtocol: WireProtocol = .fastCGI, maxThreads: Int = 16_384, threadStackSize: Int = 256 * 1024,
             initialThreads: Int = 4,
             maxSpareThreads: Int = 16, requestTimeout: Duration = .seconds(10), maxStreams: Int = 1_000_000,
-            maxRequestBodySize: Int = 10 * 1024 * 1024, maxArrivingConnections: Int = 1024
+            maxRequestBodySize: Int = 10 * 1024 * 1024, maxArrivingConnections: Int = 1024,
+            maxPendingStreamBytes: Int = PendingBudget.defaultLimit
         ) {
             self.wireProtocol = wireProtocol
             self.maxRequestBodySize = maxRequestBodySize
             self.maxArrivingConnections = maxArrivingConnections
+            self.maxPendingStreamBytes = maxPendingStreamBytes
             self.maxStreams = maxStreams
             self.maxThreads = maxThreads
             self.threadStackSize = threadStackSize
@@ -146,6 +152,7 @@ public final class TransportServer: Sendable {
             intake = nil
         }
         _ = StreamPump.shared  // its epoll descriptor now, not when a crowd of streams has taken them all
+        PendingBudget.shared.limit = configuration.maxPendingStreamBytes
     }
 
     /// Starts the initial threads and returns.

@@ -2,13 +2,21 @@ import Glibc
 
 /// A bare HTTP/1.1 connection to 127.0.0.1, for tests that open many streams at once or need
 /// to hang up at a precise moment (curl processes are too heavy and too slow for that).
-final class HTTPSocket {
+final class HTTPSocket: Sendable {
     let descriptor: Int32
 
-    /// Connects to `port` and sends `GET path` with `headers`.
-    init(port: Int, path: String, headers: [String] = []) throws {
+    /// Connects to `port` and sends `method path` with `headers` and `body` (with its
+    /// `Content-Length` when not empty). `receiveBuffer`, if given, is the socket's receive buffer
+    /// size, set before connecting: a client that stops reading then holds little in its kernel.
+    init(
+        port: Int, path: String, method: String = "GET", headers: [String] = [], body: [UInt8] = [],
+        receiveBuffer: Int32? = nil
+    ) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw HTTPSocketError("socket() failed: errno \(errno)") }
+        if var size = receiveBuffer {
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -22,14 +30,21 @@ final class HTTPSocket {
             Glibc.close(descriptor)
             throw HTTPSocketError("connect to port \(port) failed: errno \(errno)")
         }
-        let request = (["GET \(path) HTTP/1.1", "Host: 127.0.0.1", "Connection: close"] + headers + ["", ""])
+        let length = body.isEmpty ? [] : ["Content-Length: \(body.count)"]
+        let head =
+            (["\(method) \(path) HTTP/1.1", "Host: 127.0.0.1", "Connection: close"] + length + headers + ["", ""])
             .joined(separator: "\r\n")
-        let sent = Array(request.utf8).withUnsafeBytes {
-            send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
-        }
-        guard sent == request.utf8.count else {
-            Glibc.close(descriptor)
-            throw HTTPSocketError("sending the request failed: errno \(errno)")
+        let request = Array(head.utf8) + body
+        var sent = 0
+        while sent < request.count {
+            let count = request.withUnsafeBytes {
+                send(descriptor, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL))
+            }
+            guard count > 0 else {
+                Glibc.close(descriptor)
+                throw HTTPSocketError("sending the request failed after \(sent) bytes: errno \(errno)")
+            }
+            sent += count
         }
     }
 

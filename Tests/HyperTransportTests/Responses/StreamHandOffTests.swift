@@ -101,6 +101,23 @@ struct StreamHandOffTests {
         #expect(ended.reported == ResponseOutcome(bytesWritten: 28, clientDisconnected: false))
     }
 
+    @Test("a large chunk, queued by reference, arrives whole and in order in records of at most 65535 bytes")
+    func largeChunk() async throws {
+        let server = WebServerEnd()
+        let (channel, ended) = handedOffChannel(server)
+        let large = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 % 251) }
+        let reader = Task { await offThePool { server.readToEnd(timeout: .seconds(10)) } }
+        try await channel.send(Array("data: 1\n\n".utf8))
+        try await channel.send(large)
+        try await channel.send(Array("data: 2\n\n".utf8))
+        channel.finish()
+        let received = records(in: await reader.value)
+        #expect(stdout(received) == Array("data: 1\n\n".utf8) + large + Array("data: 2\n\n".utf8))
+        #expect(received.allSatisfy { $0.content.count <= 65535 })
+        #expect(received.filter { $0.type == 6 }.count == 7, "1 + 4 for 200,000 bytes + 1 + the empty end")
+        #expect(ended.reported == ResponseOutcome(bytesWritten: 10 + 200_018, clientDisconnected: false))
+    }
+
     @Test("raw framing (SCGI): each send is its bytes as they are; finish closes the connection")
     func rawBytesAndEnd() async throws {
         let server = WebServerEnd()
