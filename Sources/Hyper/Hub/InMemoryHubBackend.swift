@@ -14,6 +14,8 @@ import Synchronization
 /// the waiting subscribers; it never waits for any of them. A subscriber that falls behind by more
 /// than history holds gets `reset` (`.fellBehind`).
 ///
+/// An idempotency key is remembered while the message published with it is in history.
+///
 /// Age is enforced when a topic is used (published to, subscribed to, read); a topic, once used,
 /// keeps its small record (its horizon) for the life of the backend, so an app with very many
 /// short-lived topics holds a few hundred bytes for each, plus whatever history is still in it.
@@ -32,8 +34,10 @@ public final class InMemoryHubBackend<Topic: Hashable & Sendable, Message: Senda
         counter = IDCounter(last: max(start.rawValue, 1) - 1)
     }
 
-    public func publish(_ message: Message, to topic: Topic) async throws -> EventID {
-        log(of: topic).append(message, history: history, counter: counter)
+    public func publish(_ message: Message, to topic: Topic, idempotencyKey: IdempotencyKey?) async throws
+        -> EventID
+    {
+        log(of: topic).append(message, idempotencyKey: idempotencyKey, history: history, counter: counter)
     }
 
     public func subscribe(to topic: Topic, from start: ResumePoint) -> any HubCursor<Message> {

@@ -8,6 +8,7 @@ final class TopicLog<Message: Sendable>: Sendable {
     struct Entry: Sendable {
         let event: HubEvent<Message>
         let published: ContinuousClock.Instant
+        let idempotencyKey: IdempotencyKey?
     }
 
     struct State: ~Copyable {
@@ -18,6 +19,8 @@ final class TopicLog<Message: Sendable>: Sendable {
         var horizon: EventID
         /// Cursors waiting for the next message, by identity.
         var waiters: [ObjectIdentifier: Waiter] = [:]
+        /// The ids of the messages in history published with an idempotency key, by key.
+        var idempotencyKeys: [IdempotencyKey: EventID] = [:]
 
         var count: Int { entries.count - start }
 
@@ -30,6 +33,7 @@ final class TopicLog<Message: Sendable>: Sendable {
                     || entries[first].published < oldest)
             {
                 horizon = entries[first].event.id
+                if let key = entries[first].idempotencyKey { idempotencyKeys[key] = nil }
                 first += 1
             }
             guard first != start else { return }
@@ -61,12 +65,20 @@ final class TopicLog<Message: Sendable>: Sendable {
         state = Mutex(State(horizon: horizon))
     }
 
-    /// Appends `message` with the next id and hands it to every waiting cursor.
-    func append(_ message: Message, history: HubHistory, counter: IDCounter) -> EventID {
+    /// Appends `message` with the next id and hands it to every waiting cursor; returns the id
+    /// of the message in history published with `idempotencyKey` instead, if there is one.
+    func append(
+        _ message: Message, idempotencyKey: IdempotencyKey?, history: HubHistory, counter: IDCounter
+    ) -> EventID {
         let now = ContinuousClock.now
-        let (event, waiters) = state.withLock { state in
+        let (event, waiters) = state.withLock { state -> (HubEvent<Message>, [ObjectIdentifier: Waiter]) in
+            state.trim(history, now: now)
+            if let idempotencyKey, let id = state.idempotencyKeys[idempotencyKey] {
+                return (HubEvent(id: id, message: message), [:])
+            }
             let event = HubEvent(id: counter.next(), message: message)
-            state.entries.append(Entry(event: event, published: now))
+            state.entries.append(Entry(event: event, published: now, idempotencyKey: idempotencyKey))
+            if let idempotencyKey { state.idempotencyKeys[idempotencyKey] = event.id }
             state.trim(history, now: now)
             let waiters = state.waiters
             state.waiters.removeAll(keepingCapacity: true)
