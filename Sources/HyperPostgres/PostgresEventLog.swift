@@ -179,6 +179,7 @@ public struct PostgresEventLog: Sendable {
         guard attempt.send() else {
             throw EventLogUnavailableError(operation: operation, cause: "given up by its caller before it was sent")
         }
+        let id: Int64
         do {
             let rows = try await connection.query(
                 """
@@ -189,7 +190,7 @@ public struct PostgresEventLog: Sendable {
             guard let appended else {
                 throw EventLogOutcomeUnknownError(operation: operation, cause: "the server returned no id")
             }
-            return appended
+            id = appended
         } catch let error as PSQLError where error.code == .server && error.serverInfo?[.severity] == "ERROR" {
             // The server refused the statement: its transaction was rolled back. (A FATAL error
             // ends the session, possibly after the commit: that outcome is unknown.)
@@ -199,6 +200,17 @@ public struct PostgresEventLog: Sendable {
         } catch {
             throw EventLogOutcomeUnknownError(operation: operation, cause: String(reflecting: error))
         }
+        // The rows arrive before the server commits (a statement of its own commits at the Sync
+        // after it), and postgres-nio hands them over at once. The connection runs a next
+        // statement only once the server is ready again, that is after a successful commit; a
+        // failed commit closes the connection, and the next statement fails.
+        do {
+            try await connection.query("SELECT 1", logger: logger)
+        } catch {
+            throw EventLogOutcomeUnknownError(
+                operation: operation, cause: "the commit was not confirmed: \(String(reflecting: error))")
+        }
+        return id
     }
 
     /// Up to `limit` events of `topic` with ids greater than `id`, oldest first.

@@ -71,7 +71,7 @@ public final class PostgresHubBackend<
             throw HubUnavailableError(topic: topic.description, reason: error.description)
         } catch let error as EventLogOutcomeUnknownError {
             logger.warning(
-                "HyperPostgres: a publish may or may not have been stored: it was sent to the database, then no answer came",
+                "HyperPostgres: a publish may or may not have been stored: it was sent, and its commit never confirmed",
                 metadata: [
                     "topic": "\(topic)", "idempotency-key": "\(idempotencyKey?.rawValue ?? "none")",
                     "cause": "\(error.cause)",
