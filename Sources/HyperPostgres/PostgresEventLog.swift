@@ -38,9 +38,11 @@ import PostgresNIO
 /// raises instead of returning, so a slow append is rolled back by the server before the caller
 /// gives up. `EventLogUnavailableError` means nothing was stored, ever: the statement was never
 /// sent (no connection in time), or the server answered with an error (its transaction rolled
-/// back). `EventLogOutcomeUnknownError` means the statement was sent and then the connection
-/// failed, or the server ended the session (a FATAL error), or `timeout` passed without an
-/// answer: the event may be committed. Retention deletes rows older than the history window and remembers the highest id it deleted, so a resume from
+/// back). An id is returned only once the commit is confirmed: by one more statement on the same
+/// connection, which the server runs only after the append's transaction has committed.
+/// `EventLogOutcomeUnknownError` means the statement was sent and then the connection failed, or
+/// the server ended the session (a FATAL error), or the commit was not confirmed, or `timeout`
+/// passed without an answer: the event may be committed. Retention deletes rows older than the history window and remembers the highest id it deleted, so a resume from
 /// before it is known to have a gap.
 public struct PostgresEventLog: Sendable {
     /// The notification channel every append notifies.
