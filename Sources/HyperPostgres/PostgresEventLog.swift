@@ -7,25 +7,42 @@ import PostgresNIO
 ///
 /// ```sql
 /// CREATE TABLE hyper_events (
-///     id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-///     topic      text        NOT NULL,
-///     payload    bytea       NOT NULL,
-///     created_at timestamptz NOT NULL DEFAULT clock_timestamp());
+///     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+///     topic           text        NOT NULL,
+///     payload         bytea       NOT NULL,
+///     created_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+///     idempotency_key text);
 /// CREATE INDEX hyper_events_topic_id ON hyper_events (topic, id);
 /// CREATE INDEX hyper_events_created_at ON hyper_events (created_at);
+/// CREATE UNIQUE INDEX hyper_events_topic_idempotency_key ON hyper_events (topic, idempotency_key)
+///     WHERE idempotency_key IS NOT NULL;
 /// CREATE TABLE hyper_events_horizon (pruned_through bigint NOT NULL);  -- one row
-/// CREATE FUNCTION hyper_events_append(new_topic text, new_payload bytea) RETURNS bigint;
+/// CREATE FUNCTION hyper_events_append(new_topic text, new_payload bytea, new_key text,
+///                                     budget_ms integer) RETURNS bigint;
 /// ```
 ///
-/// `prepare()` creates these when missing (and replaces the function). An append is one call of
+/// `prepare()` creates these when missing, adds the `idempotency_key` column and its index to a
+/// table made by an earlier version, and replaces the function. An append is one call of
 /// `hyper_events_append`, its own transaction: it takes a transaction-scoped advisory lock,
-/// inserts the row and sends `NOTIFY hyper_events, '<id>:<topic>'`, and returns after the commit.
-/// The lock makes ids visible in the order they were given: once id N is readable, every smaller
-/// id is committed or never will be, so a reader that remembers the last id it read misses
-/// nothing. (PostgreSQL already serialises the commits of transactions that notify, so the lock
-/// costs little more; being taken inside the function, it is never held across a round trip to
-/// the app.) Retention deletes rows
-/// older than the history window and remembers the highest id it deleted, so a resume from
+/// returns the id of the topic's row with the same idempotency key if there is one, or else
+/// inserts the row and sends `NOTIFY hyper_events, '<id>:<topic>'`; it returns after the
+/// commit. The lock makes ids visible in the order they were given: once id N is readable, every
+/// smaller id is committed or never will be, so a reader that remembers the last id it read
+/// misses nothing; and it makes the idempotency check and the insert one step. (PostgreSQL
+/// already serialises the commits of transactions that notify, so the lock costs little more;
+/// being taken inside the function, it is never held across a round trip to the app.)
+///
+/// An append that fails says whether the event was stored. The server keeps to a time budget,
+/// four fifths of what is left of `timeout` once the append has a connection: lock waits (a
+/// locked table, a queue of publishers) end there, and a function that finds itself past it
+/// raises instead of returning, so a slow append is rolled back by the server before the caller
+/// gives up. `EventLogUnavailableError` means nothing was stored, ever: the statement was never
+/// sent (no connection in time), or the server answered with an error (its transaction rolled
+/// back). An id is returned only once the commit is confirmed: by one more statement on the same
+/// connection, which the server runs only after the append's transaction has committed.
+/// `EventLogOutcomeUnknownError` means the statement was sent and then the connection failed, or
+/// the server ended the session (a FATAL error), or the commit was not confirmed, or `timeout`
+/// passed without an answer: the event may be committed. Retention deletes rows older than the history window and remembers the highest id it deleted, so a resume from
 /// before it is known to have a gap.
 public struct PostgresEventLog: Sendable {
     /// The notification channel every append notifies.
@@ -35,7 +52,9 @@ public struct PostgresEventLog: Sendable {
 
     let client: PostgresClient
     let logger: Logger
-    /// How long an append may wait for the database before it fails as unavailable.
+    /// How long an append may wait for the database; the server gives up at four fifths of what
+    /// is left once the append has a connection, so a slow append is rolled back and reported
+    /// as unavailable before it runs out.
     public var timeout: Duration
 
     /// A log written and read through `client`, whose `run()` must be running.
@@ -58,6 +77,13 @@ public struct PostgresEventLog: Sendable {
                     created_at timestamptz NOT NULL DEFAULT clock_timestamp())
                 """, logger: logger)
             try await connection.query(
+                "ALTER TABLE hyper_events ADD COLUMN IF NOT EXISTS idempotency_key text", logger: logger)
+            try await connection.query(
+                """
+                CREATE UNIQUE INDEX IF NOT EXISTS hyper_events_topic_idempotency_key
+                ON hyper_events (topic, idempotency_key) WHERE idempotency_key IS NOT NULL
+                """, logger: logger)
+            try await connection.query(
                 "CREATE INDEX IF NOT EXISTS hyper_events_topic_id ON hyper_events (topic, id)", logger: logger)
             try await connection.query(
                 "CREATE INDEX IF NOT EXISTS hyper_events_created_at ON hyper_events (created_at)", logger: logger)
@@ -65,14 +91,27 @@ public struct PostgresEventLog: Sendable {
                 "CREATE TABLE IF NOT EXISTS hyper_events_horizon (pruned_through bigint NOT NULL)", logger: logger)
             try await connection.query(
                 """
-                CREATE OR REPLACE FUNCTION hyper_events_append(new_topic text, new_payload bytea) RETURNS bigint
+                CREATE OR REPLACE FUNCTION hyper_events_append(
+                    new_topic text, new_payload bytea, new_key text, budget_ms integer) RETURNS bigint
                 LANGUAGE plpgsql AS $$
                 DECLARE
                     new_id bigint;
                 BEGIN
+                    PERFORM set_config('lock_timeout', budget_ms || 'ms', true);
                     PERFORM pg_advisory_xact_lock(\(unescaped: String(Self.appendLockKey)));
-                    INSERT INTO hyper_events (topic, payload) VALUES (new_topic, new_payload) RETURNING id INTO new_id;
+                    IF new_key IS NOT NULL THEN
+                        SELECT id INTO new_id FROM hyper_events WHERE topic = new_topic AND idempotency_key = new_key;
+                        IF FOUND THEN
+                            RETURN new_id;
+                        END IF;
+                    END IF;
+                    INSERT INTO hyper_events (topic, payload, idempotency_key) VALUES (new_topic, new_payload, new_key)
+                    RETURNING id INTO new_id;
                     PERFORM pg_notify('\(unescaped: Self.channel)', new_id || ':' || new_topic);
+                    IF clock_timestamp() > statement_timestamp() + make_interval(secs => budget_ms / 1000.0) THEN
+                        RAISE EXCEPTION 'hyper_events_append: over its budget of % ms', budget_ms
+                            USING ERRCODE = 'query_canceled';
+                    END IF;
                     RETURN new_id;
                 END $$
                 """, logger: logger)
@@ -85,26 +124,95 @@ public struct PostgresEventLog: Sendable {
     }
 
     /// Appends `payload` to `topic`, notifies every listening instance, and returns the row's id
-    /// once committed.
+    /// once committed; with an `idempotencyKey` that a row of the topic already has, stores
+    /// nothing and returns that row's id.
     ///
-    /// Throws `PostgresTopicError` for a topic the log cannot hold, and `EventLogUnavailableError`
-    /// when the database cannot be reached or does not answer within `timeout`; then nothing was
-    /// committed, unless the commit itself got through and only its answer was lost.
-    public func append(_ payload: [UInt8], to topic: String) async throws -> Int64 {
+    /// Throws `PostgresTopicError` for a topic the log cannot hold; `EventLogUnavailableError`
+    /// when the database cannot be reached, refuses, or gives up within `timeout`, and then
+    /// nothing was committed or ever will be; `EventLogOutcomeUnknownError` when the append was
+    /// sent and its answer never came (the connection failed, or `timeout` passed).
+    public func append(_ payload: [UInt8], to topic: String, idempotencyKey: String? = nil) async throws -> Int64 {
         try Self.check(topic)
-        let logger = logger
-        return try await unavailableOnFailure("append to \(topic)") {
-            // One statement, its own transaction: the lock is held for the server's work and the
-            // commit only, never across a round trip to this process.
-            let rows = try await client.query(
-                "SELECT hyper_events_append(\(topic), \(ByteBuffer(bytes: payload)))", logger: logger)
-            var id: Int64?
-            for try await row in rows.decode(Int64.self) { id = row }
-            guard let id else {
-                throw EventLogUnavailableError(operation: "append to \(topic)", cause: "no id returned")
+        let operation = "append to \(topic)"
+        let attempt = AppendAttempt()
+        let deadline = ContinuousClock.now + timeout
+        let (client, logger) = (client, logger)
+        do {
+            let id = try await Deadline.run(within: timeout) {
+                try await client.withConnection { connection in
+                    try await Self.append(
+                        payload, to: topic, idempotencyKey: idempotencyKey, attempt: attempt, deadline: deadline,
+                        on: connection, logger: logger)
+                }
             }
-            return id
+            if let id { return id }
+            guard attempt.abandon() else {
+                throw EventLogOutcomeUnknownError(operation: operation, cause: "no answer within \(timeout)")
+            }
+            throw EventLogUnavailableError(operation: operation, cause: "no connection within \(timeout)")
+        } catch is CancellationError {
+            // The caller has gone: the statement is never sent, unless it went first.
+            _ = attempt.abandon()
+            throw CancellationError()
+        } catch let error as EventLogOutcomeUnknownError {
+            throw error
+        } catch let error as EventLogUnavailableError {
+            throw error
+        } catch {
+            // Failed before the statement was sent (leasing or opening a connection).
+            throw EventLogUnavailableError(operation: operation, cause: String(reflecting: error))
         }
+    }
+
+    /// One append on `connection`, sent only if `attempt` is still wanted, within a server-side
+    /// budget of four fifths of the time left before `deadline`. An error the server answered
+    /// throws `EventLogUnavailableError` (its transaction was rolled back); any other failure
+    /// once the statement is sent throws `EventLogOutcomeUnknownError`.
+    private static func append(
+        _ payload: [UInt8], to topic: String, idempotencyKey: String?, attempt: AppendAttempt,
+        deadline: ContinuousClock.Instant, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Int64 {
+        let operation = "append to \(topic)"
+        let (seconds, attoseconds) = ((deadline - .now) * 4 / 5).components
+        let budget = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        guard budget > 0 else {  // (a lock_timeout of 0 would mean no limit)
+            throw EventLogUnavailableError(operation: operation, cause: "no time left to append")
+        }
+        guard attempt.send() else {
+            throw EventLogUnavailableError(operation: operation, cause: "given up by its caller before it was sent")
+        }
+        let id: Int64
+        do {
+            let rows = try await connection.query(
+                """
+                SELECT hyper_events_append(\(topic), \(ByteBuffer(bytes: payload)), \(idempotencyKey), \(budget))
+                """, logger: logger)
+            var appended: Int64?
+            for try await row in rows.decode(Int64.self) { appended = row }
+            guard let appended else {
+                throw EventLogOutcomeUnknownError(operation: operation, cause: "the server returned no id")
+            }
+            id = appended
+        } catch let error as PSQLError where error.code == .server && error.serverInfo?[.severity] == "ERROR" {
+            // The server refused the statement: its transaction was rolled back. (A FATAL error
+            // ends the session, possibly after the commit: that outcome is unknown.)
+            throw EventLogUnavailableError(operation: operation, cause: String(reflecting: error))
+        } catch let error as EventLogOutcomeUnknownError {
+            throw error
+        } catch {
+            throw EventLogOutcomeUnknownError(operation: operation, cause: String(reflecting: error))
+        }
+        // The rows arrive before the server commits (a statement of its own commits at the Sync
+        // after it), and postgres-nio hands them over at once. The connection runs a next
+        // statement only once the server is ready again, that is after a successful commit; a
+        // failed commit closes the connection, and the next statement fails.
+        do {
+            try await connection.query("SELECT 1", logger: logger)
+        } catch {
+            throw EventLogOutcomeUnknownError(
+                operation: operation, cause: "the commit was not confirmed: \(String(reflecting: error))")
+        }
+        return id
     }
 
     /// Up to `limit` events of `topic` with ids greater than `id`, oldest first.

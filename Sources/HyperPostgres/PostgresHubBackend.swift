@@ -14,7 +14,10 @@ import Synchronization
 ///
 /// Messages are stored as JSON in the store's event log under the topic `<name>/<topic>`; their
 /// ids come from the database, one sequence for all topics. `publish` returns after the commit
-/// and throws `HubUnavailableError` (a 503) when the database cannot be reached. Each topic with
+/// and throws `HubUnavailableError` (a 503) when the database cannot be reached or is too slow,
+/// and then the message is never stored; when the append was sent and no answer came (the
+/// connection failed), it logs a warning and throws `HubPublishOutcomeUnknownError` (a 500). An idempotency key is kept
+/// with the message in the table, as long as retention keeps the message. Each topic with
 /// subscribers here keeps its newest events in memory (`topicCapacity`); a subscriber further
 /// behind, or resuming from further back, reads the table. History is what the table still
 /// holds: resuming from an id older than the store's retention gives `reset` (`expired`), an id
@@ -56,17 +59,30 @@ public final class PostgresHubBackend<
         state.withLock { $0.now = start }
     }
 
-    public func publish(_ message: Message, to topic: Topic) async throws -> EventID {
+    public func publish(_ message: Message, to topic: Topic, idempotencyKey: IdempotencyKey?) async throws
+        -> EventID
+    {
         let payload = try JSONEncoder().encode(message)
+        let id: Int64
         do {
-            let id = try await store.log.append(Array(payload), to: storedTopic(topic))
-            guard let eventID = EventID(rawValue: id) else {
-                throw HubUnavailableError(topic: topic.description, reason: "the database returned id \(id)")
-            }
-            return eventID
+            id = try await store.log.append(
+                Array(payload), to: storedTopic(topic), idempotencyKey: idempotencyKey?.rawValue)
         } catch let error as EventLogUnavailableError {
             throw HubUnavailableError(topic: topic.description, reason: error.description)
+        } catch let error as EventLogOutcomeUnknownError {
+            logger.warning(
+                "HyperPostgres: a publish may or may not have been stored: it was sent, and its commit never confirmed",
+                metadata: [
+                    "topic": "\(topic)", "idempotency-key": "\(idempotencyKey?.rawValue ?? "none")",
+                    "cause": "\(error.cause)",
+                ])
+            throw HubPublishOutcomeUnknownError(topic: topic.description, reason: error.description)
         }
+        // A row with such an id is never delivered (subscribers skip it), so it is not published.
+        guard let eventID = EventID(rawValue: id) else {
+            throw HubUnavailableError(topic: topic.description, reason: "the database returned id \(id)")
+        }
+        return eventID
     }
 
     public func subscribe(to topic: Topic, from start: ResumePoint) -> any HubCursor<Message> {

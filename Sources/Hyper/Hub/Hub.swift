@@ -18,8 +18,9 @@ import Logging
 ///     try ServerSentEvent(event: "message", data: event.message.html)
 /// }
 ///
-/// // In a form action (throws `HubUnavailableError`, a 503, when a durable backend is down):
-/// try await rooms.publish(message, to: roomID)
+/// // In a form action (throws `HubUnavailableError`, a 503, when a durable backend is down);
+/// // a retry that carries the same `Idempotency-Key` header is published once:
+/// try await rooms.publish(message, to: roomID, idempotencyKey: try request.idempotencyKey)
 ///
 /// // In a page: the recent messages, and the position its stream link resumes after.
 /// let recent = try await rooms.recent(50, in: roomID)  // recent.events, recent.position
@@ -48,12 +49,19 @@ public final class Hub<Topic: Hashable & Sendable, Message: Sendable>: Sendable 
     }
 
     /// Publishes `message` as the newest of `topic` and returns its id, once the backend has
-    /// stored it; throws (such as `HubUnavailableError`, or `HubMessageTooLargeError` for a
-    /// message over `HubHistory.maximumMessageBytes`) when it could not, and then no subscriber
-    /// receives it.
+    /// stored it. Throws `HubUnavailableError` (a 503) when it could not, or
+    /// `HubMessageTooLargeError` (a 413) for a message over `HubHistory.maximumMessageBytes`, and
+    /// then no subscriber receives it; throws `HubPublishOutcomeUnknownError` (a 500) in the rare
+    /// case the backend cannot tell, because its store failed while committing.
+    ///
+    /// With an `idempotencyKey`, a message the topic's history holds under the same key is not
+    /// stored again: the call returns that message's id, and `message` is dropped. So a client
+    /// that retries a publish with the key it first sent publishes once.
     @discardableResult
-    public func publish(_ message: Message, to topic: Topic) async throws -> EventID {
-        try await backend.publish(message, to: topic)
+    public func publish(_ message: Message, to topic: Topic, idempotencyKey: IdempotencyKey? = nil) async throws
+        -> EventID
+    {
+        try await backend.publish(message, to: topic, idempotencyKey: idempotencyKey)
     }
 
     /// Subscribes to `topic` from `start`: the messages after it, then the live ones (see

@@ -37,16 +37,24 @@
 /// cursor is released. `next()` returns nil when the waiting task is cancelled; it never throws:
 /// a backend that loses its connection keeps the cursor waiting and catches up once it is back.
 ///
+/// **Idempotency.** A `publish` with a key that a message of the topic still in history was
+/// published with stores nothing and returns that message's id. Once the message has left
+/// history, the key is forgotten.
+///
 /// **Errors.** `publish` returns once the message is stored for good (for a database: committed)
 /// and throws when it could not be; the message is then published nowhere. A backend that cannot
-/// reach its store throws `HubUnavailableError`, which a route turns into a 503.
+/// reach its store throws `HubUnavailableError`, which a route turns into a 503. A backend that
+/// cannot tell whether the message was stored (its connection failed while committing) throws
+/// `HubPublishOutcomeUnknownError`, a 500, and logs a warning; it never throws
+/// `HubUnavailableError` for a message that may yet be delivered.
 public protocol HubBackend<Topic, Message>: Sendable {
     associatedtype Topic: Hashable & Sendable
     associatedtype Message: Sendable
 
     /// Stores `message` as the newest of `topic` and returns its id, after which every
-    /// subscriber of the topic receives it.
-    func publish(_ message: Message, to topic: Topic) async throws -> EventID
+    /// subscriber of the topic receives it; with an `idempotencyKey` already in the topic's
+    /// history, stores nothing and returns the id of the message published with it.
+    func publish(_ message: Message, to topic: Topic, idempotencyKey: IdempotencyKey?) async throws -> EventID
 
     /// A cursor over `topic` starting at `start`, following the contract above.
     func subscribe(to topic: Topic, from start: ResumePoint) -> any HubCursor<Message>

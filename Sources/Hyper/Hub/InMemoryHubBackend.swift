@@ -16,7 +16,8 @@ import Synchronization
 ///
 /// A message larger than `history.maximumMessageBytes` (as `HubMessageSize` reports it) is
 /// refused with `HubMessageTooLargeError`; all topics together hold at most `history.budget`'s
-/// bytes, the oldest messages of the largest topics leaving first (`HistoryBudget`).
+/// bytes, the oldest messages of the largest topics leaving first (`HistoryBudget`). An
+/// idempotency key is remembered while the message published with it is in history.
 ///
 /// Age is enforced when a topic is used (published to, subscribed to, read) and when its budget
 /// sweeps (an `Application` sweeps every second); a topic, once used, keeps its small record (its
@@ -37,12 +38,14 @@ public final class InMemoryHubBackend<Topic: Hashable & Sendable, Message: Senda
         counter = IDCounter(last: max(start.rawValue, 1) - 1)
     }
 
-    public func publish(_ message: Message, to topic: Topic) async throws -> EventID {
+    public func publish(_ message: Message, to topic: Topic, idempotencyKey: IdempotencyKey?) async throws
+        -> EventID
+    {
         let size = Self.size(of: message)
         guard size <= history.maximumMessageBytes else {
             throw HubMessageTooLargeError(topic: "\(topic)", size: size, limit: history.maximumMessageBytes)
         }
-        return log(of: topic).append(message, size: size, counter: counter)
+        return log(of: topic).append(message, size: size, idempotencyKey: idempotencyKey, counter: counter)
     }
 
     /// The bytes `message` holds: the size it reports (`HubMessageSize`), else its inline size.

@@ -10,6 +10,7 @@ final class TopicLog<Message: Sendable>: BudgetedTopic {
         let published: ContinuousClock.Instant
         /// The message's bytes (`HubMessageSize`).
         let size: Int
+        let idempotencyKey: IdempotencyKey?
     }
 
     struct State: ~Copyable {
@@ -25,6 +26,8 @@ final class TopicLog<Message: Sendable>: BudgetedTopic {
         /// The bytes of the messages before `start`, out of history but not yet released.
         var droppedBytes = 0
         let budget: HistoryBudget
+        /// The ids of the messages in history published with an idempotency key, by key.
+        var idempotencyKeys: [IdempotencyKey: EventID] = [:]
 
         var count: Int { entries.count - start }
 
@@ -57,7 +60,11 @@ final class TopicLog<Message: Sendable>: BudgetedTopic {
         private mutating func drop(upTo first: Int) -> Int {
             guard first != start else { return 0 }
             horizon = entries[first - 1].event.id
-            let freed = entries[start..<first].reduce(0) { $0 + $1.size }
+            var freed = 0
+            for entry in entries[start..<first] {
+                freed += entry.size
+                if let key = entry.idempotencyKey { idempotencyKeys[key] = nil }
+            }
             bytes -= freed
             droppedBytes += freed
             budget.release(freed)
@@ -100,13 +107,20 @@ final class TopicLog<Message: Sendable>: BudgetedTopic {
         history.budget.release(state.withLock { $0.bytes })
     }
 
-    /// Appends `message`, of `size` bytes, with the next id and hands it to every waiting cursor;
-    /// then, if the budget is exceeded, the oldest messages of the largest topics leave history.
-    func append(_ message: Message, size: Int, counter: IDCounter) -> EventID {
+    /// Appends `message`, of `size` bytes, with the next id and hands it to every waiting cursor,
+    /// then, if the budget is exceeded, the oldest messages of the largest topics leave history;
+    /// returns the id of the message in history published with `idempotencyKey` instead, if there
+    /// is one.
+    func append(_ message: Message, size: Int, idempotencyKey: IdempotencyKey?, counter: IDCounter) -> EventID {
         let now = ContinuousClock.now
-        let (event, waiters) = state.withLock { state in
+        let (event, waiters) = state.withLock { state -> (HubEvent<Message>, [ObjectIdentifier: Waiter]) in
+            state.trim(history, now: now)
+            if let idempotencyKey, let id = state.idempotencyKeys[idempotencyKey] {
+                return (HubEvent(id: id, message: message), [:])
+            }
             let event = HubEvent(id: counter.next(), message: message)
-            state.entries.append(Entry(event: event, published: now, size: size))
+            state.entries.append(Entry(event: event, published: now, size: size, idempotencyKey: idempotencyKey))
+            if let idempotencyKey { state.idempotencyKeys[idempotencyKey] = event.id }
             state.bytes += size
             history.budget.charge(size)
             state.trim(history, now: now)

@@ -67,12 +67,14 @@ final class ChatService: Sendable {
         try await hub.recent(Self.recentCount, in: room)
     }
 
-    /// Posts `text` by `user` to `room`; returns the message's id.
-    func post(_ text: String, by user: String, to room: String) async throws -> EventID {
+    /// Posts `text` by `user` to `room`, once per `idempotencyKey`; returns the message's id.
+    func post(_ text: String, by user: String, to room: String, idempotencyKey: IdempotencyKey? = nil)
+        async throws -> EventID
+    {
         let message = ChatMessage(
             user: ChatUser(name: user, avatar: Self.avatar(for: user)), text: text,
             timestamp: Date.now.formatted(.iso8601))
-        return try await hub.publish(message, to: room)
+        return try await hub.publish(message, to: room, idempotencyKey: idempotencyKey)
     }
 
     /// A round SVG badge with the user's initial, as a `data:` URL (the demo needs no network).

@@ -26,14 +26,16 @@ final class NotificationService: Sendable {
         hub.subscribe(to: userID, from: start)
     }
 
-    /// Sends a notification to `userID`; returns its id.
-    func publish(to userID: Int, title: String, message: String) async throws -> EventID {
+    /// Sends a notification to `userID`, once per `idempotencyKey`; returns its id.
+    func publish(to userID: Int, title: String, message: String, idempotencyKey: IdempotencyKey? = nil)
+        async throws -> EventID
+    {
         let count = unread.withLock { counts in
             counts[userID, default: 0] += 1
             return counts[userID]!
         }
         let notification = UserNotification(
             title: title, message: message, timestamp: Date.now.formatted(.iso8601), unreadCount: count)
-        return try await hub.publish(notification, to: userID)
+        return try await hub.publish(notification, to: userID, idempotencyKey: idempotencyKey)
     }
 }

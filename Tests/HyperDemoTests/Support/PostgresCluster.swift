@@ -22,10 +22,11 @@ final class PostgresCluster {
         self.shared = shared
     }
 
-    /// Runs `body` with `count` instances started with `arguments`; stops everything by PID and
-    /// removes the scratch directory afterwards.
+    /// Runs `body` with `count` instances of `build` started with `arguments`; stops everything
+    /// by PID and removes the scratch directory afterwards.
     static func with<T>(
-        instances count: Int = 2, arguments: [String] = [], _ body: (PostgresCluster) async throws -> T
+        instances count: Int = 2, arguments: [String] = [], build: DemoBuild = .debug,
+        _ body: (PostgresCluster) async throws -> T
     ) async throws -> T {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
@@ -36,7 +37,7 @@ final class PostgresCluster {
         do {
             result = .success(
                 try await run(
-                    instances: count, arguments: arguments, scratch: scratch, postgres: postgres,
+                    instances: count, arguments: arguments, build: build, scratch: scratch, postgres: postgres,
                     started: { instances.append($0) }, nginxStarted: { nginxes.append($0) }, body))
         } catch {
             result = .failure(error)
@@ -54,14 +55,16 @@ final class PostgresCluster {
     /// Starts the instances and their nginxes (reporting each as it starts, so that it is
     /// stopped even if a later one fails), then runs `body`.
     private static func run<T>(
-        instances count: Int, arguments: [String], scratch: ScratchDirectory, postgres: PrivatePostgres,
+        instances count: Int, arguments: [String], build: DemoBuild, scratch: ScratchDirectory,
+        postgres: PrivatePostgres,
         started: (LiveApp) -> Void, nginxStarted: (LiveNginx) -> Void, _ body: (PostgresCluster) async throws -> T
     ) async throws -> T {
         var instances: [LiveApp] = []
         var nginxes: [LiveNginx] = []
         for index in 0..<count {
             let instance = try await LiveApp.demo(
-                in: scratch, name: "instance-\(index)", arguments: ["--postgres", postgres.url] + arguments)
+                in: scratch, name: "instance-\(index)", arguments: ["--postgres", postgres.url] + arguments,
+                build: build)
             started(instance)
             instances.append(instance)
             let nginx = try await LiveNginx.demoSite(in: scratch, name: "nginx-\(index)", for: instance.socket)
@@ -84,13 +87,17 @@ final class PostgresCluster {
         nginxes[index].url(path)
     }
 
-    /// Posts `text` to chat `room` through instance `index`; returns the HTTP status and the
-    /// message's id when it was stored.
-    func post(_ text: String, to room: String, via index: Int) async throws -> (status: Int, id: Int?) {
-        let response = try await Curl.run([
-            "--silent", "--include", "--data-urlencode", "user=test", "--data-urlencode", "text=\(text)",
-            url(of: index, "/chat/\(room)/messages"),
-        ])
+    /// Posts `text` to chat `room` through instance `index`, with the header `Idempotency-Key:
+    /// idempotencyKey` if given; returns the HTTP status and the message's id when it was stored.
+    func post(_ text: String, to room: String, via index: Int, idempotencyKey: String? = nil) async throws
+        -> (status: Int, id: Int?)
+    {
+        let header = idempotencyKey.map { ["--header", "Idempotency-Key: \($0)"] } ?? []
+        let response = try await Curl.run(
+            [
+                "--silent", "--include", "--data-urlencode", "user=test", "--data-urlencode", "text=\(text)",
+                url(of: index, "/chat/\(room)/messages"),
+            ] + header)
         let parsed = LiveServer.Response(parsing: response.body)
         let id = parsed.body.split(separator: " ").last.flatMap { Int($0.dropLast()) }
         return (parsed.status, parsed.status == 200 ? id : nil)

@@ -57,8 +57,14 @@ final class PrivatePostgres {
     /// tuples only).
     @discardableResult
     func psql(_ sql: String) async throws -> String {
-        let folder = folder
-        return try await DedicatedThread.run { try Self.psql(sql, folder: folder) }
+        try await Self.psql(sql, in: folder)
+    }
+
+    /// Runs `sql` through psql on the server whose folder is `folder`, off the cooperative pool:
+    /// for a task of its own, which cannot take the server along.
+    @discardableResult
+    static func psql(_ sql: String, in folder: String) async throws -> String {
+        try await DedicatedThread.run { try Self.psql(sql, folder: folder) }
     }
 
     private static func psql(_ sql: String, folder: String) throws -> String {

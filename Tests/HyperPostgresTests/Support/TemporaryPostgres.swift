@@ -56,6 +56,31 @@ final class TemporaryPostgres {
         try? FileManager.default.removeItem(atPath: folder)
     }
 
+    /// Runs `sql` through psql as `hyper` on the database `hyper`, off the cooperative pool (it
+    /// may wait for as long as the statements do); returns what it printed (unaligned, tuples
+    /// only).
+    @discardableResult
+    func psql(_ sql: String) async throws -> String {
+        try await Self.psql(sql, in: folder)
+    }
+
+    /// `psql(_:)` on the server of the temporary folder `folder`: for a task of its own, which
+    /// cannot take the server along.
+    @discardableResult
+    static func psql(_ sql: String, in folder: String) async throws -> String {
+        let cluster = folder + "/postgres"
+        let stem = folder + "/psql-\(UInt32.random(in: 0...UInt32.max))"
+        return try await offPool {
+            let arguments = [
+                "--host=\(cluster)", "--username=hyper", "--dbname=hyper", "--no-psqlrc", "--tuples-only",
+                "--no-align", "--set=ON_ERROR_STOP=1", "--command=\(sql)",
+            ]
+            let (status, output, errors) = try Self.run("/usr/bin/psql", arguments, stem)
+            guard status == 0 else { throw TemporaryPostgresError("psql \(sql): \(errors)") }
+            return output
+        }
+    }
+
     /// Runs blocking work on a thread of its own.
     private static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in

@@ -83,8 +83,8 @@ struct HistoryBudgetTests {
         let budget = HistoryBudget(limit: 300)
         let first = makeBackend(HubHistory(budget: budget))
         let second = makeBackend(HubHistory(budget: budget))
-        _ = try await first.publish(text(200), to: "room")
-        _ = try await second.publish(text(150), to: "room")
+        _ = try await first.publish(text(200), to: "room", idempotencyKey: nil)
+        _ = try await second.publish(text(150), to: "room", idempotencyKey: nil)
         #expect(budget.usedBytes == 150)
         #expect(first.historyCount(of: "room") == 0)
         #expect(second.historyCount(of: "room") == 1)
@@ -94,7 +94,7 @@ struct HistoryBudgetTests {
     func sweep() async throws {
         let budget = HistoryBudget(limit: 10_000)
         let backend = makeBackend(HubHistory(maximumAge: .milliseconds(50), budget: budget))
-        for room in ["a", "b", "c"] { _ = try await backend.publish(text(1_000), to: room) }
+        for room in ["a", "b", "c"] { _ = try await backend.publish(text(1_000), to: room, idempotencyKey: nil) }
         #expect(budget.usedBytes == 3_000)
         try await Task.sleep(for: .milliseconds(80))
         #expect(budget.sweep() == 3_000)
@@ -106,7 +106,7 @@ struct HistoryBudgetTests {
     func releasedBackend() async throws {
         let budget = HistoryBudget(limit: 10_000)
         var backend: InMemoryHubBackend<String, String>? = makeBackend(HubHistory(budget: budget))
-        _ = try await backend?.publish(text(10), to: "room")
+        _ = try await backend?.publish(text(10), to: "room", idempotencyKey: nil)
         #expect(budget.usedBytes == 10)
         backend = nil
         #expect(budget.usedBytes == 0)

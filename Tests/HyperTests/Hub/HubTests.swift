@@ -146,6 +146,42 @@ struct HubTests {
         #expect(await busy.take(1) == [reset(.fellBehind(id(0)), resumeAt: 1)])
     }
 
+    @Test(
+        "a publish retried with the same idempotency key returns the first id and stores nothing; another key or topic stores anew"
+    )
+    func idempotencyKey() async throws {
+        let hub: Hub<String, String> = makeHub()
+        let subscription = hub.subscribe(to: "room")
+        let key = try #require(IdempotencyKey("post-1"))
+        #expect(try await hub.publish("first", to: "room", idempotencyKey: key) == id(1))
+        #expect(try await hub.publish("retry", to: "room", idempotencyKey: key) == id(1))
+        #expect(try await hub.publish("other", to: "room", idempotencyKey: IdempotencyKey("post-2")) == id(2))
+        #expect(try await hub.publish("elsewhere", to: "hall", idempotencyKey: key) == id(3))
+        #expect(try await hub.publish("no key", to: "room") == id(4))
+        #expect(await subscription.take(3) == [event(1, "first"), event(2, "other"), event(4, "no key")])
+        #expect(try await hub.recent(10, in: "room").events.map(\.message) == ["first", "other", "no key"])
+    }
+
+    @Test("an idempotency key is forgotten once its message has left history")
+    func idempotencyKeyLeavesWithHistory() async throws {
+        let hub: Hub<String, String> = makeHub(history: HubHistory(maximumCount: 1))
+        let key = try #require(IdempotencyKey("post-1"))
+        #expect(try await hub.publish("first", to: "room", idempotencyKey: key) == id(1))
+        #expect(try await hub.publish("second", to: "room") == id(2))
+        #expect(try await hub.publish("again", to: "room", idempotencyKey: key) == id(3))
+    }
+
+    @Test("an idempotency key is 1 to 255 visible ASCII characters")
+    func idempotencyKeyValues() {
+        #expect(
+            IdempotencyKey("550e8400-e29b-41d4-a716-446655440000")?.rawValue == "550e8400-e29b-41d4-a716-446655440000")
+        #expect(IdempotencyKey(String(repeating: "k", count: 255)) != nil)
+        #expect(IdempotencyKey("!~") != nil)
+        for bad in ["", String(repeating: "k", count: 256), "a b", "tab\t", "ü", "nul\u{0}", "line\n"] {
+            #expect(IdempotencyKey(bad) == nil, "\(bad.debugDescription)")
+        }
+    }
+
     @Test("releasing a subscription that was never iterated unsubscribes it")
     func releaseUnsubscribes() {
         let hub: Hub<Int, String> = makeHub()

@@ -105,6 +105,22 @@ struct RequestTests {
         #expect(request.cookies == ["session": "abc", "theme": "dark"])
     }
 
+    @Test("an Idempotency-Key header is the request's key; none is nil; one that is not a key is a 400")
+    func idempotencyKeyHeader() throws {
+        var request = Request(method: .post, path: "/")
+        #expect(try request.idempotencyKey == nil)
+        request.headerFields[.idempotencyKey] = "retry-me-42"
+        #expect(try request.idempotencyKey == IdempotencyKey("retry-me-42"))
+        request.headerFields[.idempotencyKey] = String(repeating: "x", count: 256)
+        #expect(
+            throws: HTTPError(
+                .badRequest,
+                message: "The Idempotency-Key header (256 bytes) must be 1 to 255 visible ASCII characters.")
+        ) { try request.idempotencyKey }
+        request.headerFields[.idempotencyKey] = "two words"
+        #expect(throws: HTTPError.self) { try request.idempotencyKey }
+    }
+
     @Test("malformed percent escapes are kept as text")
     func malformedEscapes() {
         #expect(QueryParameters(encoded: "a=%zz&b=%4&c=100%")["a"] == "%zz")

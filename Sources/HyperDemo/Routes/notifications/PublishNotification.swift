@@ -1,7 +1,8 @@
 import Hyper
 
 /// `POST /notifications` (form `user_id`, `title`, `message`): sends a notification to the
-/// user's open streams.
+/// user's open streams. A retry that carries the first attempt's `Idempotency-Key` header sends
+/// it once.
 struct PublishNotification: Route {
     static let method = HTTPRequest.Method.post
 
@@ -12,7 +13,7 @@ struct PublishNotification: Route {
             throw HTTPError(.badRequest, message: "A notification needs a title.")
         }
         let id = try await request.service(NotificationService.self).publish(
-            to: userID, title: title, message: form["message"] ?? "")
+            to: userID, title: title, message: form["message"] ?? "", idempotencyKey: try request.idempotencyKey)
         return Response(text: "Published as event \(id).")
     }
 }
