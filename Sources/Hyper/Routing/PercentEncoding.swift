@@ -19,13 +19,6 @@ enum PercentEncoding {
         }
     }
 
-    /// `text`, percent-encoded.
-    static func encode(_ text: some StringProtocol) -> String {
-        var url: [UInt8] = []
-        append(encoding: text, to: &url)
-        return String(decoding: url, as: UTF8.self)
-    }
-
     private static func isUnreserved(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
