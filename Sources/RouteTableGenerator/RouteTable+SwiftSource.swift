@@ -1,12 +1,22 @@
 extension RouteTable {
     /// The Swift file the plugin adds to the app target: an extension on Hyper's `Router` with
-    /// one `add` call per route, each commented with its route file.
+    /// one `add` call per route, each commented with its route file, and an extension on each
+    /// route type with its `url`: one argument per path parameter, named as the parameter.
     ///
     /// ```swift
     /// extension Router {
     ///     mutating func addFileRoutes() throws {
     ///         try add("/", HomePage.self)  // HomePage.swift
     ///         try add("/users/{user_id}", UserPage.self)  // users/{user_id}/UserPage.swift
+    ///     }
+    /// }
+    ///
+    /// extension UserPage {
+    ///     /// The URL of `/users/{user_id}`, each value percent-encoded (Hyper's `RouteURL`).
+    ///     static func url(`user_id`: some CustomStringConvertible, query: QueryParameters = [:])
+    ///         throws(RouteURLError) -> RouteURL
+    ///     {
+    ///         try RouteURL("/users/{user_id}", parameters: ["user_id": `user_id`.description], query: query)
     ///     }
     /// }
     /// ```
@@ -28,7 +38,28 @@ extension RouteTable {
             lines.append("        try add(\(path), \(entry.typeName).self)  // \(entry.relativePath)")
         }
         lines += ["    }", "}", ""]
+        for entry in entries { lines += urlSource(of: entry) }
         return lines.joined(separator: "\n")
+    }
+
+    /// The extension giving `entry`'s route type its `url`, and a blank line.
+    private func urlSource(of entry: RouteTable.Entry) -> [String] {
+        let path = Self.stringLiteral(entry.path.description)
+        let names = entry.path.parameterNames
+        let arguments = names.map { "`\($0)`: some CustomStringConvertible" } + ["query: QueryParameters = [:]"]
+        let values = names.map { "\(Self.stringLiteral($0)): `\($0)`.description" }
+        let parameters = values.isEmpty ? "" : "parameters: [\(values.joined(separator: ", "))], "
+        return [
+            "extension \(entry.typeName) {",
+            "    /// The URL of `\(entry.path.description)`, each value percent-encoded (Hyper's `RouteURL`).",
+            "    static func url(\(arguments.joined(separator: ", ")))",
+            "        throws(RouteURLError) -> RouteURL",
+            "    {",
+            "        try RouteURL(\(path), \(parameters)query: query)",
+            "    }",
+            "}",
+            "",
+        ]
     }
 
     /// `text` as a Swift string literal.

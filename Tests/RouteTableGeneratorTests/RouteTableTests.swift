@@ -45,7 +45,7 @@ struct RouteTableTests {
             ])
     }
 
-    @Test("the generated Swift adds every route with its file named beside it")
+    @Test("the generated Swift adds every route with its file named beside it, and gives each route type its url")
     func swiftSource() throws {
         let table = try RouteTable(files: [
             file("HomePage.swift", page("HomePage")),
@@ -65,6 +65,24 @@ struct RouteTableTests {
                     mutating func addFileRoutes() throws {
                         try add("/", HomePage.self)  // HomePage.swift
                         try add("/users/{user_id}", UserPage.self)  // users/{user_id}/UserPage.swift
+                    }
+                }
+
+                extension HomePage {
+                    /// The URL of `/`, each value percent-encoded (Hyper's `RouteURL`).
+                    static func url(query: QueryParameters = [:])
+                        throws(RouteURLError) -> RouteURL
+                    {
+                        try RouteURL("/", query: query)
+                    }
+                }
+
+                extension UserPage {
+                    /// The URL of `/users/{user_id}`, each value percent-encoded (Hyper's `RouteURL`).
+                    static func url(`user_id`: some CustomStringConvertible, query: QueryParameters = [:])
+                        throws(RouteURLError) -> RouteURL
+                    {
+                        try RouteURL("/users/{user_id}", parameters: ["user_id": `user_id`.description], query: query)
                     }
                 }
 

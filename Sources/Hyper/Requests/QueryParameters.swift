@@ -1,9 +1,16 @@
 /// Name–value pairs from a query string or a form body, percent-decoded, in order.
-public struct QueryParameters: Sendable, Equatable, Sequence {
+///
+/// Also the query of a `RouteURL`, written as a literal: `["user_id": "1", "after": "12"]`.
+public struct QueryParameters: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
     public private(set) var pairs: [(name: String, value: String)]
 
     public init(_ pairs: [(name: String, value: String)] = []) {
         self.pairs = pairs
+    }
+
+    /// The pairs of a literal, in order: `["a": "1", "b": "x y"]`.
+    public init(dictionaryLiteral pairs: (String, String)...) {
+        self.pairs = pairs.map { (name: $0.0, value: $0.1) }
     }
 
     /// Parses `a=1&b=x+y&a=2`: `+` is a space, `%XX` a byte; malformed escapes are kept as text.

@@ -14,12 +14,12 @@ extension Request {
 }
 
 extension Request {
-    /// `path` with this request's `interval_ms` passed on when it has one, so a page's stream runs
-    /// at the pace the page was asked for (`/live-feed?interval_ms=200` connects to
-    /// `/stream/feed?interval_ms=200`).
-    func passingInterval(to path: String) throws(HTTPError) -> String {
-        guard query["interval_ms"] != nil else { return path }
+    /// This request's `interval_ms` as the query of a stream's URL, empty when it has none, so a
+    /// page's stream runs at the pace the page was asked for (`/live-feed?interval_ms=200`
+    /// connects to `/stream/feed?interval_ms=200`).
+    func intervalQuery() throws(HTTPError) -> QueryParameters {
+        guard query["interval_ms"] != nil else { return [:] }
         let interval = try streamInterval(default: .zero)
-        return path + "?interval_ms=\(Int(interval / .milliseconds(1)))"
+        return ["interval_ms": String(Int(interval / .milliseconds(1)))]
     }
 }

@@ -3,10 +3,10 @@ import Hyper
 /// `/dashboard-live?interval_ms=N`: one SSE connection (`/stream/metrics`, `interval_ms` passed
 /// on) feeding three parts of the page by event name: `metric`, `alert` and `status`.
 struct DashboardPage: Page {
-    let streamURL: String
+    let streamURL: RouteURL
 
     init(request: Request) throws {
-        streamURL = try request.passingInterval(to: "/stream/metrics")
+        streamURL = try MetricsStream.url(query: request.intervalQuery())
     }
 
     var body: HTML {

@@ -3,10 +3,10 @@ import Hyper
 /// `/live-feed?interval_ms=N`: posts from `/stream/feed` appended as they come (htmx's SSE
 /// extension), `interval_ms` passed on to the stream.
 struct LiveFeedPage: Page {
-    let streamURL: String
+    let streamURL: RouteURL
 
     init(request: Request) throws {
-        streamURL = try request.passingInterval(to: "/stream/feed")
+        streamURL = try FeedStream.url(query: request.intervalQuery())
     }
 
     var body: HTML {

@@ -9,10 +9,17 @@ struct NotificationsPage: Page, FragmentPage {
 
     let userID: Int
     let recent: HubSnapshot<UserNotification>
+    let pageURL: RouteURL
+    let streamURL: RouteURL
+    let publishURL: RouteURL
 
     init(request: Request) async throws {
         userID = try NotificationsPage.userID(in: request.query["user_id"] ?? "1")
         recent = try await request.service(NotificationService.self).hub.recent(Self.recentCount, in: userID)
+        pageURL = try NotificationsPage.url(query: ["user_id": String(userID)])
+        streamURL = try NotificationStream.url(
+            query: ["user_id": String(userID), "after": recent.position.description])
+        publishURL = try PublishNotification.url()
     }
 
     /// The `user_id` a notification route was given, as a number; a 400 otherwise.
@@ -27,8 +34,8 @@ struct NotificationsPage: Page, FragmentPage {
         Fragment(
             id: "inbox",
             attributes: """
-                hx-ext="sse" sse-connect="/notifications/stream?user_id=\(userID)&amp;after=\(recent.position.description)" \
-                hx-get="/notifications?user_id=\(userID)" hx-trigger="sse:reset" hx-swap="outerHTML"
+                hx-ext="sse" sse-connect="\(streamURL)" \
+                hx-get="\(pageURL)" hx-trigger="sse:reset" hx-swap="outerHTML"
                 """
         ) {
             """
@@ -46,7 +53,7 @@ struct NotificationsPage: Page, FragmentPage {
             """
             <h1>Notifications for user \(userID)</h1>
             \(inboxFragment)
-            <form hx-post="/notifications" hx-swap="none" hx-on::after-request="this.reset()">
+            <form hx-post="\(publishURL)" hx-swap="none" hx-on::after-request="this.reset()">
             <input type="hidden" name="user_id" value="\(userID)">
             <input name="title" placeholder="Title" required>
             <input name="message" placeholder="Message">

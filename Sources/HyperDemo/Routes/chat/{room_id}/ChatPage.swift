@@ -5,21 +5,32 @@ import Hyper
 /// The stream link resumes after the newest message rendered (`?after=`), so nothing posted
 /// between the render and the connection is lost. On a `reset` the `room` fragment asks for
 /// itself again (an htmx request with `HX-Target: room`): fresh messages and a new stream link.
+///
+/// Its links are built from the route types (`ChatStream.url(room_id:query:)`), so any room name
+/// that reaches the page leads back to the same room, `?`, `#`, `%`, `\` and quotes included.
+/// Names that are `.` or `..`, or contain `/`, never reach it: nginx decodes `%2F` and resolves
+/// dot-segments before the router sees the path (and `RouteURL` refuses to build such URLs).
 struct ChatPage: Page, FragmentPage {
     let room: String
     let recent: HubSnapshot<ChatMessage>
+    let pageURL: RouteURL
+    let streamURL: RouteURL
+    let postURL: RouteURL
 
     init(request: Request) async throws {
         room = try request.parameter("room_id")
         recent = try await request.service(ChatService.self).recent(in: room)
+        pageURL = try ChatPage.url(room_id: room)
+        streamURL = try ChatStream.url(room_id: room, query: ["after": recent.position.description])
+        postURL = try PostChatMessage.url(room_id: room)
     }
 
     var roomFragment: Fragment {
         Fragment(
             id: "room",
             attributes: """
-                hx-ext="sse" sse-connect="/chat/\(room)/stream?after=\(recent.position.description)" \
-                hx-get="/chat/\(room)" hx-trigger="sse:reset" hx-swap="outerHTML"
+                hx-ext="sse" sse-connect="\(streamURL)" \
+                hx-get="\(pageURL)" hx-trigger="sse:reset" hx-swap="outerHTML"
                 """
         ) {
             """
@@ -35,7 +46,7 @@ struct ChatPage: Page, FragmentPage {
             """
             <h1>Chat room \(room)</h1>
             \(roomFragment)
-            <form hx-post="/chat/\(room)/messages" hx-swap="none" hx-on::after-request="this.reset()">
+            <form hx-post="\(postURL)" hx-swap="none" hx-on::after-request="this.reset()">
             <input name="user" placeholder="Your name" required>
             <input name="text" placeholder="Message" required>
             <button>Send</button>

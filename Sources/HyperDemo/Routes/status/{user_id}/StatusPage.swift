@@ -13,12 +13,16 @@ struct StatusPage: Page, EventStream, FragmentPage {
     let position: EventID
     let start: ResumePoint
     let statuses: StatusService
+    let streamURL: RouteURL
+    let updateURL: RouteURL
 
     init(request: Request) async throws {
         userID = try request.parameter("user_id")
         statuses = try request.service(StatusService.self)
         (status, position) = try await statuses.status(of: userID)
         start = request.resumePoint
+        streamURL = try StatusPage.url(user_id: userID, query: ["after": position.description])
+        updateURL = try UpdateStatus.url(user_id: userID)
     }
 
     var statusFragment: Fragment {
@@ -33,11 +37,11 @@ struct StatusPage: Page, EventStream, FragmentPage {
         Layout(title: "Status of user \(userID)") {
             """
             <h1>Status of user \(userID)</h1>
-            <div hx-ext="sse" sse-connect="/status/\(userID)?after=\(position.description)" sse-swap="status" \
+            <div hx-ext="sse" sse-connect="\(streamURL)" sse-swap="status" \
             hx-swap="innerHTML">
             \(statusFragment)
             </div>
-            <form hx-post="/status/\(userID)" hx-swap="none">
+            <form hx-post="\(updateURL)" hx-swap="none">
             <select name="status"><option>online</option><option>away</option><option>offline</option></select>
             <button>Set</button>
             </form>
