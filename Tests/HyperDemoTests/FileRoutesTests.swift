@@ -12,7 +12,7 @@ struct FileRoutesTests {
             routes == [
                 "GET /", "GET /about", "GET /chat/{room_id}", "POST /chat/{room_id}/messages",
                 "GET /chat/{room_id}/stream", "GET /dashboard-live", "POST /debug/chat/{room_id}/cut",
-                "GET /debug/counts",
+                "GET /debug/counts", "GET /debug/request",
                 "GET /download/csv",
                 "GET /hello", "GET /live-feed", "GET /notifications", "POST /notifications",
                 "GET /notifications/stream", "GET /report/{report_id}", "GET /rows", "GET /slow", "GET /sse",
