@@ -30,7 +30,7 @@ def threads_of(pid):
         return int(next(line for line in status if line.startswith("Threads:")).split()[1])
 
 
-def wait_for(url, timeout=20):
+def wait_for(url, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -44,6 +44,7 @@ def wait_for(url, timeout=20):
 
 def measure(binary, protocol, peers, folder):
     """One trial: the app behind a fresh nginx, `peers` stalled peers, 10 timed pages."""
+    os.chmod(folder, 0o755)  # nginx's worker, another user, reaches the socket through it
     sock = os.path.join(folder, "app.sock")
     port = free_port()
     pass_directive = (
@@ -64,7 +65,11 @@ http {{ access_log off; client_body_temp_path {folder}/body; fastcgi_temp_path {
                              stderr=subprocess.DEVNULL)
     stalled = []
     try:
-        wait_for(f"http://127.0.0.1:{port}/hello")
+        try:
+            wait_for(f"http://127.0.0.1:{port}/hello")
+        except RuntimeError:
+            with open(os.path.join(folder, "app.log")) as app_log, open(os.path.join(folder, "error.log")) as errors:
+                raise RuntimeError(f"{binary} over {protocol} did not start:\n{app_log.read()[-2000:]}{errors.read()[-2000:]}")
         for _ in range(peers):
             peer = socket.socket(socket.AF_UNIX)
             peer.connect(sock)
