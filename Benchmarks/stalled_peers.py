@@ -16,6 +16,8 @@ import tempfile
 import time
 import urllib.request
 
+from bench import wait_for
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -28,18 +30,6 @@ def free_port():
 def threads_of(pid):
     with open(f"/proc/{pid}/status") as status:
         return int(next(line for line in status if line.startswith("Threads:")).split()[1])
-
-
-def wait_for(url, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer")
 
 
 def measure(binary, protocol, peers, folder):
@@ -66,8 +56,8 @@ http {{ access_log off; client_body_temp_path {folder}/body; fastcgi_temp_path {
     stalled = []
     try:
         try:
-            wait_for(f"http://127.0.0.1:{port}/hello")
-        except RuntimeError:
+            wait_for(f"http://127.0.0.1:{port}/hello", timeout=60)
+        except SystemExit:
             with open(os.path.join(folder, "app.log")) as app_log, open(os.path.join(folder, "error.log")) as errors:
                 raise RuntimeError(f"{binary} over {protocol} did not start:\n{app_log.read()[-2000:]}{errors.read()[-2000:]}")
         for _ in range(peers):
