@@ -49,7 +49,7 @@ public struct ServerOptions: ParsableArguments, Sendable {
 
     @Option(
         help:
-            "SCGI: most connections still sending their request (read without a thread); past it the oldest is closed."
+            "Most fresh connections still sending their first request (SCGI: without a thread); past it the oldest is closed."
     )
     public var maxArriving: Int = TransportServer.Configuration().maxArrivingConnections
 

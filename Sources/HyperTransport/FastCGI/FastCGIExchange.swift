@@ -27,20 +27,25 @@ public final class FastCGIExchange: PooledExchange {
     /// here that only set flags; callers install their own signal handling afterwards.
     static let libraryInitialised: Bool = FCGX_Init() == 0
 
+    /// Whether the open connection was just accepted: its first request is counted in the
+    /// server's `ArrivalRegistry` while it arrives.
+    private var connectionIsFresh = false
+
     /// Creates an exchange for the calling thread, the only one that may use it: it accepts
     /// connections on `listeningDescriptor` and reads their requests through a `LibfcgiReadGate`
-    /// that allows each `requestTimeout`. Nil when the process is out of descriptors for its
-    /// wake-up signal.
+    /// that allows each `requestTimeout`, counting a fresh connection's first request in
+    /// `arrivals` while it arrives. Nil when the process is out of descriptors for its wake-up
+    /// signal.
     init?(
         listeningDescriptor: Int32, listensOnTCP: Bool, requestTimeout: Duration,
-        logger: Logger
+        arrivals: ArrivalRegistry? = nil, logger: Logger
     ) {
         precondition(Self.libraryInitialised, "HyperFastCGI: FCGX_Init failed")
         guard let wakeUp = WakeUpSignal() else { return nil }
         self.wakeUp = wakeUp
         self.listeningDescriptor = listeningDescriptor
         self.listensOnTCP = listensOnTCP
-        readGate = LibfcgiReadGate(requestTimeout: requestTimeout, logger: logger)
+        readGate = LibfcgiReadGate(requestTimeout: requestTimeout, logger: logger, arrivals: arrivals, wakeUp: wakeUp)
         readGate.installOnCurrentThread()
         request = .allocate(capacity: 1)
         // libfcgi never accepts by itself: `acceptConnection` does, and hands it the connection.
@@ -75,6 +80,7 @@ public final class FastCGIExchange: PooledExchange {
         request.pointee.ipcFd = connection
         request.pointee.keepConnection = 1
         request.pointee.detached = 1
+        connectionIsFresh = true
         return .connection
     }
 
@@ -83,11 +89,15 @@ public final class FastCGIExchange: PooledExchange {
     /// refused, or took longer than the request timeout; the connection is closed then.
     func readRequest() -> Bool {
         precondition(holdsKeptConnection && !isInRequest, "HyperFastCGI: no connection to read a request from")
-        readGate.beginRequest()
+        readGate.beginRequest(onFreshConnection: connectionIsFresh)
+        connectionIsFresh = false
         let result = FCGX_Accept_r(request)
         // A negative result: libfcgi closed the connection after a failed read and then failed
         // to accept a new one on its listening descriptor, -1.
-        guard result >= 0 else { return false }
+        guard result >= 0 else {
+            readGate.endArrival()
+            return false
+        }
         // libfcgi accepts a request whose parameters ended early (a begin-request record, then
         // end-of-file or a refused record): such a request is dropped, never handed on.
         guard FCGX_GetError(request.pointee.in) == 0 else {
@@ -102,6 +112,8 @@ public final class FastCGIExchange: PooledExchange {
     /// Closes the open connection without reading from it: the peer sees end-of-file and drops
     /// the connection from its pool. Used by an idle thread when the server stops.
     func closeConnection() {
+        readGate.endArrival()
+        connectionIsFresh = false
         FCGX_Free(request, 1)
     }
 
@@ -111,6 +123,7 @@ public final class FastCGIExchange: PooledExchange {
     func finish() {
         guard isInRequest else { return }
         isInRequest = false
+        readGate.endArrival()
         if request.pointee.keepConnection == 0 {
             FCGX_FClose(request.pointee.err)
             FCGX_FClose(request.pointee.out)
@@ -125,6 +138,7 @@ public final class FastCGIExchange: PooledExchange {
     /// request needs a new `acceptConnection()`.
     func releaseConnection() -> StreamConnection {
         precondition(isInRequest, "HyperFastCGI: no request to release")
+        readGate.endArrival()
         let descriptor = request.pointee.ipcFd
         let requestID = UInt16(truncatingIfNeeded: request.pointee.requestId)
         FCGX_Free(request, 0)

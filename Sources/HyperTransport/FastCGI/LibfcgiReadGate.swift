@@ -37,16 +37,44 @@ final class LibfcgiReadGate {
     private var validator = FastCGIInputValidator()
     /// When the current request must have arrived whole; nil once it has.
     private var deadline: ContinuousClock.Instant?
+    /// Where requests on fresh connections are counted while they arrive, and the thread's
+    /// wake-up signal, which tells a counted request to give up.
+    private let arrivals: ArrivalRegistry?
+    private let wakeUp: WakeUpSignal?
+    /// The current request's place in `arrivals`, until it has arrived whole.
+    private var arrival: ArrivalRegistry.Ticket?
 
-    init(requestTimeout: Duration, logger: Logger) {
+    /// A gate allowing each request `requestTimeout`; with `arrivals`, the first request of a
+    /// fresh connection is counted there while it arrives, and gives up when told to through
+    /// `wakeUp`.
+    init(requestTimeout: Duration, logger: Logger, arrivals: ArrivalRegistry? = nil, wakeUp: WakeUpSignal? = nil) {
         self.requestTimeout = requestTimeout
         self.logger = logger
+        self.arrivals = arrivals
+        self.wakeUp = wakeUp
     }
 
-    /// Starts checking a new request on the thread's connection.
-    func beginRequest() {
+    /// Starts checking a new request on the thread's connection; the first request of a fresh
+    /// connection (`onFreshConnection`) is counted as arriving until it is whole.
+    func beginRequest(onFreshConnection: Bool = false) {
         validator = FastCGIInputValidator()
         deadline = .now + requestTimeout
+        endArrival()
+        guard onFreshConnection, let arrivals, let wakeUp else { return }
+        let (ticket, evicted) = arrivals.register(wakeUp: wakeUp)
+        arrival = ticket
+        if let evicted {
+            logger.warning(
+                "HyperFastCGI: more than \(arrivals.limit) fresh connections were still sending their request; closed the oldest",
+                metadata: ["closed": "\(evicted)"])
+        }
+    }
+
+    /// Stops counting the current request as arriving (it is whole, or its connection is done).
+    func endArrival() {
+        guard let arrival else { return }
+        arrivals?.unregister(arrival)
+        self.arrival = nil
     }
 
     /// Makes this gate the one libfcgi's reads on the calling thread go through, and routes
@@ -92,6 +120,7 @@ final class LibfcgiReadGate {
                 try validator.consume(UnsafeRawBufferPointer(start: buffer, count: result))
                 if validator.hasWholeRequest {
                     deadline = nil
+                    endArrival()
                 } else if let deadline, ContinuousClock.now >= deadline {
                     return refuseLateRequest()
                 }
@@ -146,8 +175,22 @@ final class LibfcgiReadGate {
                 }
                 timeout = Int32(clamping: left.seconds * 1000 + left.attoseconds / 1_000_000_000_000_000 + 1)
             }
-            var readable = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            _ = poll(&readable, 1, timeout)
+            if let arrival {
+                // Also wakes when the request is told to give up: it ends like a connection reset.
+                var watched = [
+                    pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: arrival.wakeUp.descriptor, events: Int16(POLLIN), revents: 0),
+                ]
+                _ = poll(&watched, 2, timeout)
+                if arrival.isEvicted {
+                    endArrival()
+                    errno = ECONNRESET
+                    return -1
+                }
+            } else {
+                var readable = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+                _ = poll(&readable, 1, timeout)
+            }
         }
     }
 }

@@ -49,8 +49,9 @@ public final class TransportServer: Sendable {
         /// SCGI: the largest request body read before a request thread takes the request; a
         /// longer announced one is left unread (the framework answers 413).
         public var maxRequestBodySize: Int
-        /// SCGI: the most connections whose request is still arriving (read without a thread,
-        /// see `SCGIIntake`); past it, the oldest of them is closed for each new one.
+        /// The most connections whose first request is still arriving: over SCGI read without a
+        /// thread (`SCGIIntake`), over FastCGI each on the thread that will serve it
+        /// (`ArrivalRegistry`); past it, the oldest of them is closed for each new one.
         public var maxArrivingConnections: Int
         /// The most bytes all streams together may hold queued and not yet written, each chunk
         /// shared by several streams counted once (`PendingBudget`); past it, the streams with the
@@ -117,6 +118,9 @@ public final class TransportServer: Sendable {
     private let stopSignal = StopSignal()
     /// SCGI's reader of requests still arriving; nil for FastCGI, whose threads read their own.
     private let intake: SCGIIntake?
+    /// FastCGI's count of fresh connections whose first request is still arriving, each on its
+    /// thread; past `maxArrivingConnections`, the oldest gives up. Nil for SCGI.
+    private let arrivals: ArrivalRegistry?
     /// Whether request threads go on taking requests after `stop()` until none is left: for a
     /// socket this process opened (its queue dies with it), and for SCGI, whose intake has
     /// accepted connections already and hands them all on before it closes.
@@ -148,8 +152,10 @@ public final class TransportServer: Sendable {
                 bodyLimit: configuration.maxRequestBodySize,
                 maxArrivingConnections: configuration.maxArrivingConnections,
                 logger: logger, onAcceptFailure: acceptFailures.record)
+            arrivals = nil
         } else {
             intake = nil
+            arrivals = ArrivalRegistry(limit: configuration.maxArrivingConnections)
         }
         _ = StreamPump.shared  // its epoll descriptor now, not when a crowd of streams has taken them all
         PendingBudget.shared.limit = configuration.maxPendingStreamBytes
@@ -297,7 +303,7 @@ public final class TransportServer: Sendable {
         case .fastCGI:
             FastCGIExchange(
                 listeningDescriptor: socket.descriptor, listensOnTCP: socket.isTCP,
-                requestTimeout: configuration.requestTimeout, logger: logger)
+                requestTimeout: configuration.requestTimeout, arrivals: arrivals, logger: logger)
         case .scgi:
             intake.flatMap { SCGIExchange(intake: $0) }
         }

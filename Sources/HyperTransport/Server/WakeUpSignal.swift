@@ -11,7 +11,8 @@ final class WakeUpSignal: Sendable {
         case hungUp
     }
 
-    private let descriptor: Int32
+    /// The eventfd, readable while signalled.
+    let descriptor: Int32
 
     /// Creates the eventfd; nil when the process is out of descriptors.
     init?() {
@@ -27,6 +28,14 @@ final class WakeUpSignal: Sendable {
     func signal() {
         var one: UInt64 = 1
         _ = withUnsafeBytes(of: &one) { write(descriptor, $0.baseAddress, 8) }
+    }
+
+    /// Takes back a `signal` not yet waited for, if there is one; never blocks.
+    func clear() {
+        var signalled = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        guard poll(&signalled, 1, 0) > 0 else { return }
+        var counter: UInt64 = 0
+        _ = withUnsafeMutableBytes(of: &counter) { read(descriptor, $0.baseAddress, 8) }
     }
 
     /// Sleeps until `signal` is called or `connection` is hung up by the peer.
