@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         // libfcgi from Debian's libfcgi-dev: the C FastCGI library we build on.
@@ -43,11 +45,12 @@ let package = Package(
         // The framework, served as a swift-service-lifecycle service: Application/ (the app and its
         // services), Server/ (serving, shutdown, the command line, the open streams),
         // Observability/ (access log, status page), Routing/, Requests/, Responses/, HTML/, Pages/,
-        // Events/ (Server-Sent Events), Hub/ (live topics).
+        // Events/ (Server-Sent Events), Hub/ (live topics), Identity/ (sessions, CSRF, access rules).
         .target(
             name: "Hyper",
             dependencies: [
                 "HyperTransport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -73,10 +76,12 @@ let package = Package(
         // run by the build-tool plugin on each target that adopts it. No package dependencies.
         .executableTarget(name: "RouteTableGenerator"),
         .plugin(name: "RouteTablePlugin", capability: .buildTool(), dependencies: ["RouteTableGenerator"]),
-        // The demo app, served as `hyper-demo`.
+        // The demo app, served as `hyper-demo`; its sign-in checks bcrypt password hashes.
         .executableTarget(
             name: "HyperDemo",
-            dependencies: ["Hyper", "HyperPostgres"],
+            dependencies: [
+                "Hyper", "HyperPostgres", .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
             plugins: ["RouteTablePlugin"]
         ),
         // Unit tests, in the folders of the module they test.

@@ -33,14 +33,19 @@ public final class Application: Sendable {
         /// so that `--max-hub-message-bytes` and `--max-history-bytes` apply; the app sweeps
         /// its budget's expired messages every second.
         public var hubHistory: HubHistory
+        /// The sessions' lifetime, idle timeout and cookie, for the in-memory `Sessions` an
+        /// application makes when it is given none.
+        public var sessions: SessionConfiguration
 
         public init(
             maxBodySize: Int = 10 * 1024 * 1024, heartbeatInterval: Duration = .seconds(15),
             shutdownGracePeriod: Duration = .seconds(5), slowRequestThreshold: Duration? = nil,
             statusPath: String? = nil,
-            server: TransportServer.Configuration = .init(), hubHistory: HubHistory = .default
+            server: TransportServer.Configuration = .init(), hubHistory: HubHistory = .default,
+            sessions: SessionConfiguration = .init()
         ) {
             self.hubHistory = hubHistory
+            self.sessions = sessions
             self.maxBodySize = maxBodySize
             self.heartbeatInterval = heartbeatInterval
             self.shutdownGracePeriod = shutdownGracePeriod
@@ -53,8 +58,11 @@ public final class Application: Sendable {
     public let router: Router
     public let configuration: Configuration
     public let logger: Logger
-    /// What the app's routes share, read through `Request.service(_:)`.
+    /// What the app's routes share, read through `Request.service(_:)`; `Sessions` among them.
     public let services: Services
+    /// Who is signed in, and their streams: the `Sessions` registered in `services`, or one in
+    /// memory with `Configuration.sessions`.
+    public let sessions: Sessions
     /// Route tasks running now, each counted by itself (see `runningRouteTasks`).
     let runningTasks = Atomic<Int>(0)
     /// The streams being served: admitted within the server's `maxStreams`, counted and ended
@@ -72,6 +80,13 @@ public final class Application: Sendable {
     ) {
         self.router = router
         self.configuration = configuration
+        var services = services
+        if let sessions = services[Sessions.self] {
+            self.sessions = sessions
+        } else {
+            sessions = Sessions(configuration: configuration.sessions, logger: logger)
+            services.register(sessions)
+        }
         self.services = services
         self.logger = logger
     }
@@ -123,6 +138,15 @@ public final class Application: Sendable {
     /// that reveals nothing for any other error; a server error is logged. Not async, so that
     /// its work does not enlarge the frame every route call allocates.
     private func response(for request: Request, failedWith error: any Error) -> Response {
+        if let refusal = error as? RequestRefusal {
+            logger.log(
+                level: refusal.logLevel, "Hyper: request refused",
+                metadata: [
+                    "method": "\(request.method)", "path": "\(request.path.escapingControlCharacters)",
+                    "status": "\(refusal.status.code)", "cause": "\(refusal.cause)",
+                ])
+            return refusal.response(for: request)
+        }
         if let error = error as? any HTTPResponseError {
             let response = error.response(for: request)
             if response.status.kind == .serverError {

@@ -15,6 +15,7 @@ struct CGIRequestBuilder {
     private var pathInfo = ""
     private var queryString: String?
     private var remoteAddress: String?
+    private var isHTTPS = false
     /// `CONTENT_LENGTH` as nginx passed it (repeated ones joined by `, `, as the header reads, which
     /// is no number); empty for a request without a body.
     private(set) var contentLength = ""
@@ -30,6 +31,7 @@ struct CGIRequestBuilder {
             return
         }
         switch name.count {
+        case 5 where Self.equals(name, "HTTPS"): isHTTPS = Self.string(value).lowercased() == "on"
         case 9 where Self.equals(name, "PATH_INFO"): pathInfo = Self.string(value)
         case 11 where Self.equals(name, "REQUEST_URI"): requestURI = Self.string(value)
         case 11 where Self.equals(name, "SCRIPT_NAME"): scriptName = Self.string(value)
@@ -85,7 +87,7 @@ struct CGIRequestBuilder {
         }
         return Request(
             method: method, path: path, mountPrefix: mountPrefix, query: QueryParameters(encoded: query ?? ""),
-            headers: .cgi(headers), remoteAddress: remoteAddress)
+            headers: .cgi(headers), remoteAddress: remoteAddress, isHTTPS: isHTTPS)
     }
 
     private static func string(_ bytes: UnsafeRawBufferPointer) -> String {

@@ -23,12 +23,17 @@ public struct Request: Sendable {
     }
     /// The client's address as nginx saw it (`REMOTE_ADDR`).
     public var remoteAddress: String?
+    /// Whether the request came over HTTPS (nginx's `HTTPS` parameter is `on`).
+    public var isHTTPS: Bool
     /// The request body, read completely before the route runs.
     public var body: [UInt8]
     /// The values of the `{name}` segments of the matched route pattern.
     public var pathParameters: PathParameters
     /// The services of the application serving the request (see `Services`), set when it is routed.
     public internal(set) var services = Services()
+    /// Who is asking: the live session the request's cookie names, found before the route runs;
+    /// nil when nobody is signed in.
+    public internal(set) var session: Session?
 
     /// Where the header fields are: as the route or a test gave them, or as nginx passed them.
     enum Headers: Sendable {
@@ -40,17 +45,17 @@ public struct Request: Sendable {
 
     public init(
         method: HTTPRequest.Method, path: String, mountPrefix: String = "", query: QueryParameters = QueryParameters(),
-        headerFields: HTTPFields = [:], remoteAddress: String? = nil, body: [UInt8] = [],
+        headerFields: HTTPFields = [:], remoteAddress: String? = nil, isHTTPS: Bool = false, body: [UInt8] = [],
         pathParameters: PathParameters = PathParameters()
     ) {
         self.init(
             method: method, path: path, mountPrefix: mountPrefix, query: query, headers: .fields(headerFields),
-            remoteAddress: remoteAddress, body: body, pathParameters: pathParameters)
+            remoteAddress: remoteAddress, isHTTPS: isHTTPS, body: body, pathParameters: pathParameters)
     }
 
     init(
         method: HTTPRequest.Method, path: String, mountPrefix: String, query: QueryParameters, headers: Headers,
-        remoteAddress: String?, body: [UInt8] = [], pathParameters: PathParameters = PathParameters()
+        remoteAddress: String?, isHTTPS: Bool = false, body: [UInt8] = [], pathParameters: PathParameters = PathParameters()
     ) {
         self.method = method
         self.path = path
@@ -58,6 +63,7 @@ public struct Request: Sendable {
         self.query = query
         self.headers = headers
         self.remoteAddress = remoteAddress
+        self.isHTTPS = isHTTPS
         self.body = body
         self.pathParameters = pathParameters
     }

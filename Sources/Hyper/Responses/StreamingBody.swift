@@ -12,6 +12,8 @@ public struct StreamingBody: Sendable {
     public var farewell: [UInt8]?
     /// Writes the body.
     public var write: @Sendable (ResponseBodyWriter) async throws -> Void
+    /// The session the stream was opened with: it ends when the session does.
+    var owner: Session?
 
     public init(
         heartbeat: [UInt8]? = nil, farewell: [UInt8]? = nil,

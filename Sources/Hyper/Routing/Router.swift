@@ -50,14 +50,23 @@ public struct Router: Sendable {
     /// The patterns and methods registered, for listings and tests.
     public private(set) var routes: [(method: HTTPRequest.Method, pattern: PathPattern)] = []
 
-    /// Registers a route type at `path`.
+    /// Registers a route type at `path`, with its `access` and `csrfProtection`.
     public mutating func add<R: Route>(_ path: String, _ route: R.Type) throws {
-        try add(path, method: R.method) { request in try await R.respond(to: request) }
+        try add(path, method: R.method, access: R.access, csrfProtection: R.csrfProtection) { request in
+            try await R.respond(to: request)
+        }
     }
 
-    /// Registers a closure at `path` for `method`. Throws `PathPatternError` for a malformed
-    /// pattern and `RouterError.duplicate` if the same path and method are already taken.
-    public mutating func add(_ path: String, method: HTTPRequest.Method, handler: @escaping RequestHandler) throws {
+    /// Registers a closure at `path` for `method`, run for those `access` allows; unsafe methods
+    /// need the session's CSRF token unless `csrfProtection` is `.exempt`. Throws
+    /// `PathPatternError` for a malformed pattern and `RouterError.duplicate` if the same path and
+    /// method are already taken.
+    public mutating func add(
+        _ path: String, method: HTTPRequest.Method, access: Access = .anyone,
+        csrfProtection: CSRFProtection = .required, handler: @escaping RequestHandler
+    ) throws {
+        let guarded = RouteGuard(access: access, csrf: csrfProtection)
+        let handler: RequestHandler = { request in try await guarded.respond(to: request, with: handler) }
         let pattern = try PathPattern(path)
         if !isKnownUniquelyReferenced(&root) { root = root.copy() }
         var node = root

@@ -9,7 +9,8 @@ extension Application {
     public static let stoppingSignals: [UnixSignal] = [.sigterm, .sigint, .sigquit]
 
     /// One swift-service-lifecycle `ServiceGroup` for the whole app: the services registered with
-    /// `Services.runBesideServer(_:)`, in their order, a sweeper that drops expired hub history
+    /// `Services.runBesideServer(_:)`, in their order, the app's `Sessions` (revocations and
+    /// expiry), a sweeper that drops expired hub history
     /// every second (`HistoryBudget.sweep()` on `Configuration.hubHistory`), then the server on `socket`
     /// (`ApplicationServer`). It traps `signals`: on the first, or on
     /// `ServiceGroup.triggerGracefulShutdown()`, the server stops gracefully (streams get their
@@ -22,6 +23,7 @@ extension Application {
     {
         ServiceGroup(
             services: services.lifecycleServices + [
+                sessions,
                 HistorySweeper(budget: configuration.hubHistory.budget, interval: .seconds(1)),
                 ApplicationServer(self, socket: socket),
             ],

@@ -56,7 +56,10 @@ extension Application {
             task.cancel()  // the response is over; a stream's route may still be waiting for its next event
             if outcome.clientDisconnected { logEntry.clientDisconnected = true }
             if channel.wasEndedFromOutside { logEntry.endedByServer = true }
-            if let stream = logEntry.responseEnded() { streams.remove(stream) }
+            if let stream = logEntry.responseEnded() {
+                streams.remove(stream)
+                sessions.forget(ObjectIdentifier(stream))
+            }
             logAccess(method: method, path: path, logEntry: logEntry, outcome: outcome, started: started)
         }
     }

@@ -6,6 +6,8 @@ extension Application {
     struct AdmittedStream {
         let entry: StreamRegistry.Entry
         let isOpen: Bool
+        /// What a stream that may not run sends before it ends: its farewell unless given.
+        var last: [UInt8]? = nil
     }
 
     /// Admits a streaming response in `streams` within the server's stream limit; it stays there
@@ -15,14 +17,25 @@ extension Application {
     func admitStream(
         _ body: StreamingBody, to request: Request, into channel: ResponseChannel, logEntry: AccessLogEntry
     ) -> AdmittedStream? {
-        let farewell = body.farewell ?? []
-        let entry = StreamRegistry.Entry(route: logEntry.route ?? "-", path: request.path, started: .now) {
-            channel.end(appending: farewell)
+        let entry = StreamRegistry.Entry(
+            route: logEntry.route ?? "-", path: request.path, started: .now, farewell: body.farewell ?? []
+        ) { last in
+            channel.end(appending: last)
         }
         let maxStreams = runningServer.withLock { $0 }?.maxStreams ?? .max
         switch streams.admit(entry, within: maxStreams) {
         case .admitted:
-            if !logEntry.keepUntilEnd(entry) { streams.remove(entry) }
+            // Watched before it is kept: the response's end, which may come at any moment, forgets both.
+            let watched = body.owner.map {
+                sessions.watch(ObjectIdentifier(entry), session: $0, path: request.path, end: entry.end(sending:))
+            }
+            if !logEntry.keepUntilEnd(entry) {
+                streams.remove(entry)
+                sessions.forget(ObjectIdentifier(entry))
+            } else if watched == false {
+                // Its session ended while the route was starting: it ends at once, as if it had been open.
+                return AdmittedStream(entry: entry, isOpen: false, last: Sessions.signedOutEvent(reason: "signed-out"))
+            }
             return AdmittedStream(entry: entry, isOpen: true)
         case .closed:
             return AdmittedStream(entry: entry, isOpen: false)
@@ -42,7 +55,7 @@ extension Application {
     ) async throws {
         logEntry.stream = stream.entry
         guard stream.isOpen else {
-            stream.entry.end()
+            if let last = stream.last { stream.entry.end(sending: last) } else { stream.entry.end() }
             return
         }
         try await body.write(ResponseBodyWriter(channel: channel, stream: stream.entry))

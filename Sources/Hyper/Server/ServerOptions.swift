@@ -80,6 +80,15 @@ public struct ServerOptions: ParsableArguments, Sendable {
     @Option(help: "Path of the status page (JSON; Prometheus with ?prometheus); an empty value serves none.")
     public var statusPath: String = "/_hyper/status"
 
+    @Option(help: "Seconds a session lasts from sign-in, however much it is used.")
+    public var sessionLifetime: Double = SessionConfiguration().lifetime.seconds
+
+    @Option(help: "Seconds a session lasts without a request.")
+    public var sessionIdleTimeout: Double = SessionConfiguration().idleTimeout.seconds
+
+    @Flag(help: "Always mark the session cookie Secure (it is whenever nginx says the request came over HTTPS).")
+    public var secureCookies = false
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     public var logLevel: String = "info"
 
@@ -106,6 +115,9 @@ public struct ServerOptions: ParsableArguments, Sendable {
         guard maxHistoryAge > 0 else { throw ValidationError("--max-history-age must be positive") }
         guard heartbeat > 0, grace >= 0 else {
             throw ValidationError("--heartbeat must be positive and --grace not negative")
+        }
+        guard sessionLifetime > 0, sessionIdleTimeout > 0 else {
+            throw ValidationError("--session-lifetime and --session-idle-timeout must be positive")
         }
         guard (slowRequest ?? 1) > 0 else { throw ValidationError("--slow-request must be positive") }
         guard statusPath.isEmpty || statusPath.hasPrefix("/") else {
@@ -134,6 +146,9 @@ public struct ServerOptions: ParsableArguments, Sendable {
         configuration.server.maxPendingStreamBytes = maxPendingStreamBytes
         configuration.hubHistory.maximumMessageBytes = maxHubMessageBytes
         configuration.hubHistory.maximumAge = .milliseconds(Int(maxHistoryAge * 1000))
+        configuration.sessions.lifetime = .milliseconds(Int(sessionLifetime * 1000))
+        configuration.sessions.idleTimeout = .milliseconds(Int(sessionIdleTimeout * 1000))
+        configuration.sessions.alwaysSecure = secureCookies
         // At the default, the process's shared budget: the one hubs made without a history use too.
         if maxHistoryBytes != HistoryBudget.shared.limit {
             configuration.hubHistory.budget = HistoryBudget(limit: maxHistoryBytes)

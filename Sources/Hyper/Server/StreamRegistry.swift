@@ -16,15 +16,18 @@ final class StreamRegistry: Sendable {
         /// When the stream's header was sent.
         let started: ContinuousClock.Instant
         private let counters = Mutex<(writes: Int, bytes: Int)>((0, 0))
-        private let endStream: @Sendable () -> Void
+        private let farewell: [UInt8]
+        private let endStream: @Sendable ([UInt8]) -> Void
 
+        /// `end` ends the stream after what it has sent and the bytes it is given.
         init(
-            route: String, path: String, started: ContinuousClock.Instant,
-            end: @escaping @Sendable () -> Void
+            route: String, path: String, started: ContinuousClock.Instant, farewell: [UInt8],
+            end: @escaping @Sendable ([UInt8]) -> Void
         ) {
             self.route = route
             self.path = path
             self.started = started
+            self.farewell = farewell
             self.endStream = end
         }
 
@@ -41,9 +44,14 @@ final class StreamRegistry: Sendable {
             counters.withLock { $0 }
         }
 
-        /// Ends the stream from outside its route.
+        /// Ends the stream from outside its route, with its farewell.
         func end() {
-            endStream()
+            endStream(farewell)
+        }
+
+        /// Ends the stream from outside its route, with `last` as its last bytes.
+        func end(sending last: [UInt8]) {
+            endStream(last)
         }
     }
 

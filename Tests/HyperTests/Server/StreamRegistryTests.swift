@@ -11,7 +11,7 @@ private final class EndedRoutes: Sendable {
 @Suite("StreamRegistry")
 struct StreamRegistryTests {
     private func entry(_ route: String, ended: EndedRoutes) -> StreamRegistry.Entry {
-        StreamRegistry.Entry(route: route, path: route, started: .now) { ended.routes.withLock { $0.append(route) } }
+        StreamRegistry.Entry(route: route, path: route, started: .now, farewell: []) { _ in ended.routes.withLock { $0.append(route) } }
     }
 
     @Test("endAll ends every open stream once and refuses new ones")

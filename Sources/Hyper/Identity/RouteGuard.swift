@@ -1,0 +1,103 @@
+import HTTPTypes
+
+/// What runs before every route: finds who is asking (`Request.session`), refuses cross-site
+/// and token-less unsafe requests (`CSRFProtection`), applies the route's `Access`; after the
+/// route, clears a cookie that names no live session and gives a stream its owner, so it ends
+/// with its session.
+struct RouteGuard: Sendable {
+    let access: Access
+    let csrf: CSRFProtection
+
+    /// Runs `handler` for `request` if it may, or throws the `RequestRefusal` to answer.
+    func respond(to request: Request, with handler: RequestHandler) async throws -> Response {
+        var request = request
+        var staleCookie = false
+        if let sessions = request.services[Sessions.self], request.header(.cookie) != nil,
+            let secret = request.cookies[sessions.configuration.cookieName]
+        {
+            request.session = try await sessions.session(forCookie: secret)
+            staleCookie = request.session == nil
+        }
+        if csrf == .required && request.method.isUnsafe { try Self.checkOrigin(of: request) }
+        try await admit(request)
+        if csrf == .required && request.method.isUnsafe, let session = request.session {
+            try Self.checkToken(of: request, against: session)
+        }
+        var response = try await handler(request)
+        if staleCookie, let sessions = request.services[Sessions.self] {
+            response.setCookie(try sessions.clearingCookie())
+        }
+        if let owner = request.session, case .stream(var body) = response.body {
+            body.owner = owner
+            response.body = .stream(body)
+        }
+        return response
+    }
+
+    /// Applies `access`: 401 (or a 303 to sign in) for nobody signed in, 403 when the rule refuses.
+    private func admit(_ request: Request) async throws {
+        guard case .signedIn(let rule) = access.requirement else { return }
+        guard let session = request.session else {
+            if let signIn = access.signInPath, request.method == .get || request.method == .head {
+                throw RequestRefusal(.seeOther, cause: "Sign in first.", location: signIn)
+            }
+            throw RequestRefusal(.unauthorized, cause: "Sign in first.")
+        }
+        if let rule, try await !rule(request, session) {
+            throw RequestRefusal(.forbidden, cause: "This is not yours to use.")
+        }
+    }
+
+    /// Refuses an unsafe request that announces itself as cross-site.
+    private static func checkOrigin(of request: Request) throws(RequestRefusal) {
+        if request.header(.secFetchSite) == "cross-site" {
+            throw RequestRefusal(.forbidden, cause: "Cross-site requests are refused.", logLevel: .notice)
+        }
+        if let origin = request.header(.origin), origin != request.ownOrigin {
+            throw RequestRefusal(
+                .forbidden, cause: "Requests from another origin are refused: \(origin.escapingControlCharacters).",
+                logLevel: .notice)
+        }
+    }
+
+    /// Refuses an unsafe request of `session` without its CSRF token.
+    private static func checkToken(of request: Request, against session: Session) throws(RequestRefusal) {
+        let sent = request.header(.csrfToken) ?? request.formToken
+        guard let sent else {
+            throw RequestRefusal(
+                .forbidden, cause: "The request carries no CSRF token (X-CSRF-Token or _csrf).", logLevel: .notice)
+        }
+        guard SessionSecret.constantTimeEquals(sent, session.csrfToken) else {
+            throw RequestRefusal(.forbidden, cause: "The request's CSRF token is not its session's.", logLevel: .notice)
+        }
+    }
+}
+
+extension HTTPRequest.Method {
+    /// POST, PUT, PATCH and DELETE: the methods that change something, which CSRF protection covers.
+    var isUnsafe: Bool {
+        self == .post || self == .put || self == .patch || self == .delete
+    }
+}
+
+extension HTTPField.Name {
+    static let csrfToken = HTTPField.Name("X-CSRF-Token")!
+    static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
+    /// `Host`, which swift-http-types keeps as the request's authority: nginx passes it as a field.
+    static let hostField = HTTPField.Name("Host")!
+}
+
+extension Request {
+    /// `https://host` or `http://host` as the browser names this site in `Origin`.
+    var ownOrigin: String? {
+        header(.hostField).map { (isHTTPS ? "https://" : "http://") + $0 }
+    }
+
+    /// The `_csrf` field of a form body.
+    var formToken: String? {
+        guard header(.contentType)?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else {
+            return nil
+        }
+        return formFields["_csrf"]
+    }
+}
