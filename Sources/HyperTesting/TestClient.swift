@@ -4,23 +4,74 @@ import Hyper
 /// and its response head goes through the encoder the wire uses, so a test sees the same
 /// `Content-Type`, `Content-Length`, `X-Content-Type-Options` and `X-Accel-Buffering` as nginx.
 ///
+/// Like a browser, it keeps the cookies it is given (`cookies`) and sends them back; once signed
+/// in (`signIn(as:)`, or through the app's own sign-in form), its unsafe requests carry the
+/// session's CSRF token, as the app's pages make htmx do.
+///
 /// ```swift
 /// let client = TestClient(app)
 /// let page = await client.get("/")
 /// #expect(page.status == .ok && page.text.contains("<h1>"))
+///
+/// try await client.signIn(as: "2")
+/// #expect(await client.post("/notes", form: ["text": "hi"]).status == .ok)   // cookie and token sent
+/// let inbox = try await client.events("/notes/stream")
 /// ```
 public struct TestClient: Sendable {
     public let application: Application
+    /// The cookies the client was given and sends back.
+    public let cookies = CookieJar()
+    /// Whether unsafe requests (POST, PUT, PATCH, DELETE) carry the session's CSRF token:
+    /// false to test that a request without it is refused.
+    public var sendsCSRFToken: Bool
 
-    public init(_ application: Application) {
+    public init(_ application: Application, sendsCSRFToken: Bool = true) {
         self.application = application
+        self.sendsCSRFToken = sendsCSRFToken
     }
 
-    /// Sends `request` and returns the response as the web server would receive it.
+    /// Sends `request`, with the client's cookies (and, for an unsafe method, its session's CSRF
+    /// token) unless the request sets its own, and returns the response as the web server would
+    /// receive it; keeps the cookies it sets.
     public func send(_ request: Request) async -> TestResponse {
-        let response = await application.response(for: request)
-        return TestResponse(response, isHead: request.method == .head)
+        var request = request
+        if request.headerFields[.cookie] == nil, let header = cookies.header {
+            request.headerFields[.cookie] = header
+        }
+        if sendsCSRFToken, Self.unsafeMethods.contains(request.method), request.headerFields[.csrfToken] == nil,
+            let token = await csrfToken
+        {
+            request.headerFields[.csrfToken] = token
+        }
+        let response = TestResponse(await application.response(for: request), isHead: request.method == .head)
+        for header in response.headerFields[values: .setCookie] { cookies.store(setCookie: header) }
+        return response
     }
+
+    /// Signs in as `userID` without the app's sign-in form: a new session, whose cookie the
+    /// client keeps (any session it had ends first).
+    public func signIn(as userID: String) async throws {
+        let sessions = application.sessions
+        let previous = try await session
+        let (_, secret) = try await sessions.signIn(userID: userID, replacing: previous)
+        cookies.store(setCookie: try sessions.cookie(carrying: secret, secure: false).headerValue)
+    }
+
+    /// The session the client's cookie names, if it is live.
+    public var session: Session? {
+        get async throws {
+            let sessions = application.sessions
+            guard let secret = cookies[sessions.configuration.cookieName] else { return nil }
+            return try await sessions.session(forCookie: secret)
+        }
+    }
+
+    /// The CSRF token of the client's session, if it has one.
+    public var csrfToken: String? {
+        get async { try? await session?.csrfToken }
+    }
+
+    private static let unsafeMethods: Set<HTTPRequest.Method> = [.post, .put, .patch, .delete]
 
     /// Sends a `GET` (or another bodiless method) for `path`: the decoded path, as nginx passes
     /// it, with an encoded query after `?` if any.
@@ -88,6 +139,11 @@ public struct TestClient: Sendable {
         }
         return encoded
     }
+}
+
+extension HTTPField.Name {
+    /// The header that carries a session's CSRF token.
+    static let csrfToken = HTTPField.Name("X-CSRF-Token")!
 }
 
 /// The route answered with a body in memory where a test expected an event stream.

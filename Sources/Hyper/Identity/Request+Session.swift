@@ -60,10 +60,11 @@ extension Sessions {
     /// The session cookie carrying `secret`: `HttpOnly; SameSite=Lax; Path=/`, lasting the
     /// session's lifetime, `Secure` over HTTPS or when configured so.
     /// Throws `CookieError` when the configured cookie name is not an HTTP token.
-    func cookie(carrying secret: String, secure: Bool) throws(CookieError) -> Cookie {
+    package func cookie(carrying secret: String, secure: Bool) throws(CookieError) -> Cookie {
         try Cookie(
             name: configuration.cookieName, value: secret, path: "/",
-            maxAge: Int(configuration.lifetime.seconds), secure: secure || configuration.alwaysSecure,
+            maxAge: max(1, Int(configuration.lifetime.seconds.rounded(.up))),
+            secure: secure || configuration.alwaysSecure,
             httpOnly: true, sameSite: .lax)
     }
 

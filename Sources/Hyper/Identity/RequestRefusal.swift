@@ -13,6 +13,8 @@ public struct RequestRefusal: HTTPResponseError, Equatable, CustomStringConverti
     /// How loud the log line is: suspicious requests (CSRF) are `notice`, ordinary ones (not
     /// signed in) `info`.
     public let logLevel: Logger.Level
+    /// Extra response headers, such as the `Set-Cookie` that clears a dead session's cookie.
+    public var headerFields: HTTPFields = [:]
 
     init(_ status: HTTPResponse.Status, cause: String, location: String? = nil, logLevel: Logger.Level = .info) {
         self.status = status
@@ -24,7 +26,9 @@ public struct RequestRefusal: HTTPResponseError, Equatable, CustomStringConverti
     public var description: String { "Hyper: request refused with \(status.code): \(cause)" }
 
     public func response(for request: Request) -> Response {
-        if let location { return .redirect(to: location) }
-        return HTTPError(status, message: cause).response(for: request)
+        var response =
+            location.map { Response.redirect(to: $0) } ?? HTTPError(status, message: cause).response(for: request)
+        response.headerFields.append(contentsOf: headerFields)
+        return response
     }
 }

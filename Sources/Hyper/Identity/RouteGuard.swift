@@ -18,10 +18,18 @@ struct RouteGuard: Sendable {
             request.session = try await sessions.session(forCookie: secret)
             staleCookie = request.session == nil
         }
-        if csrf == .required && request.method.isUnsafe { try Self.checkOrigin(of: request) }
-        try await admit(request)
-        if csrf == .required && request.method.isUnsafe, let session = request.session {
-            try Self.checkToken(of: request, against: session)
+        do {
+            if csrf == .required && request.method.isUnsafe { try Self.checkOrigin(of: request) }
+            try await admit(request)
+            if csrf == .required && request.method.isUnsafe, let session = request.session {
+                try Self.checkToken(of: request, against: session)
+            }
+        } catch var refusal as RequestRefusal {
+            if staleCookie, let sessions = request.services[Sessions.self] {
+                refusal.headerFields.append(
+                    HTTPField(name: .setCookie, value: try sessions.clearingCookie().headerValue))
+            }
+            throw refusal
         }
         var response = try await handler(request)
         if staleCookie, let sessions = request.services[Sessions.self] {
@@ -34,7 +42,8 @@ struct RouteGuard: Sendable {
         return response
     }
 
-    /// Applies `access`: 401 (or a 303 to sign in) for nobody signed in, 403 when the rule refuses.
+    /// Applies `access`: 401 (or a 303 to sign in) for nobody signed in, 403 when the rule refuses
+    /// (an error the rule throws is answered as thrown).
     private func admit(_ request: Request) async throws {
         guard case .signedIn(let rule) = access.requirement else { return }
         guard let session = request.session else {

@@ -91,7 +91,7 @@ public final class Sessions: Service, Sendable {
     /// The live session whose cookie value is `secret`, or nil: unknown, malformed, over, or
     /// revoked. Costs no store round trip when the session was read within the touch interval,
     /// one otherwise (which also marks it used).
-    func session(forCookie secret: some StringProtocol, at now: Date = .now) async throws -> Session? {
+    package func session(forCookie secret: some StringProtocol, at now: Date = .now) async throws -> Session? {
         guard SessionSecret.isWellFormed(secret) else { return nil }
         let key = SessionSecret.hash(secret)
         let cached = state.withLock { $0.cache[key] }
@@ -120,7 +120,7 @@ public final class Sessions: Service, Sendable {
 
     /// Starts a session for `userID` and returns it with its cookie's value. Ends `previous`
     /// first, so that an id known before sign-in is never signed in (no session fixation).
-    func signIn(userID: String, replacing previous: Session?, at now: Date = .now) async throws
+    package func signIn(userID: String, replacing previous: Session?, at now: Date = .now) async throws
         -> (session: Session, secret: String)
     {
         if let previous { try await signOut(previous, reason: "signed-out") }
@@ -137,7 +137,7 @@ public final class Sessions: Service, Sendable {
 
     /// Ends `session`: its record goes, and its streams on every instance end with
     /// `event: signed-out` (data `reason`).
-    func signOut(_ session: Session, reason: String = "signed-out") async throws {
+    package func signOut(_ session: Session, reason: String = "signed-out") async throws {
         _ = try await store.remove(session.key)
         try await announce(.session(key: session.key, reason: reason))
         logger.info("Hyper: signed out", metadata: ["user": "\(session.userID.escapingControlCharacters)"])

@@ -21,7 +21,8 @@ struct Post: Sendable {
 
 /// In-memory users and posts, read asynchronously as a database would be.
 actor SampleStore {
-    private let users: [Int: User] = [
+    /// The demo's users, who can sign in (`/login`).
+    static let users: [Int: User] = [
         1: User(id: 1, name: "Ada Lovelace"),
         2: User(id: 2, name: "Grace Hopper"),
         3: User(id: 3, name: "<script>alert('x')</script>"),
@@ -35,7 +36,7 @@ actor SampleStore {
     ]
 
     func user(id: Int) -> User? {
-        users[id]
+        Self.users[id]
     }
 
     func posts(by userID: Int) -> [Post] {
@@ -43,6 +44,6 @@ actor SampleStore {
     }
 
     func allUsers() -> [User] {
-        users.values.sorted { $0.id < $1.id }
+        Self.users.values.sorted { $0.id < $1.id }
     }
 }

@@ -2,6 +2,7 @@ import Hyper
 
 /// `/`: links to every example; `?q=` filters the users by name.
 struct HomePage: Page {
+    let viewer: Viewer
     let query: String
     /// The users the query matches, each with the URL of their page.
     let users: [(user: User, url: RouteURL)]
@@ -11,6 +12,7 @@ struct HomePage: Page {
     let homeURL: RouteURL
 
     init(request: Request) async throws {
+        viewer = Viewer(request)
         let query = request.query["q"] ?? ""
         let everyone = try await request.service(SampleStore.self).allUsers()
         self.query = query
@@ -28,10 +30,10 @@ struct HomePage: Page {
         </ul>
         <h2>Streaming</h2>
         <ul>
-        <li><a href="\(NotificationsPage.url(query: ["user_id": "1"]))">Live notifications</a> \
-        (<a href="\(NotificationStream.url(query: ["user_id": "1"]))">the stream</a>)</li>
+        <li><a href="\(NotificationsPage.url())">Live notifications</a> \
+        (<a href="\(NotificationStream.url())">the stream</a>; sign in first)</li>
         <li><a href="\(ChatPage.url(room_id: "lobby"))">Real-time chat</a> \
-        (<a href="\(ChatStream.url(room_id: "lobby"))">the stream</a>)</li>
+        (<a href="\(ChatStream.url(room_id: "lobby"))">the stream</a>; sign in first)</li>
         <li><a href="\(LiveFeedPage.url())">Live feed</a> (<a href="\(FeedStream.url())">the stream</a>)</li>
         <li><a href="\(DashboardPage.url())">Live dashboard</a> \
         (<a href="\(MetricsStream.url())">the stream</a>)</li>
@@ -44,7 +46,7 @@ struct HomePage: Page {
     }
 
     var body: HTML {
-        Layout(title: "Home") {
+        Layout(title: "Home", viewer: viewer) {
             """
             <h1>Hyper for Swift</h1>
             \(examples)

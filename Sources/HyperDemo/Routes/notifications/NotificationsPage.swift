@@ -1,12 +1,15 @@
 import Hyper
 
-/// `/notifications?user_id=N`: a user's recent notifications, live through
-/// `/notifications/stream?user_id=N&after=<id>`, and a form that sends one. On a `reset` the
-/// `inbox` fragment asks for itself again (fresh notifications, a new stream link).
+/// `/notifications`: the signed-in user's recent notifications, live through
+/// `/notifications/stream?after=<id>`, and a form that sends one to any user. On a `reset` the
+/// `inbox` fragment asks for itself again (fresh notifications, a new stream link). Visitors are
+/// sent to `/login`; a `user_id` that is not the signed-in user's is refused with 403.
 struct NotificationsPage: Page, FragmentPage {
+    static let access = Access.signedIn.redirectingStrangers(to: "/login")
     /// How many recent notifications the page shows.
     static let recentCount = 20
 
+    let viewer: Viewer
     let userID: Int
     let recent: HubSnapshot<UserNotification>
     let pageURL: RouteURL
@@ -14,12 +17,22 @@ struct NotificationsPage: Page, FragmentPage {
     let publishURL: RouteURL
 
     init(request: Request) async throws {
-        userID = try NotificationsPage.userID(in: request.query["user_id"] ?? "1")
+        viewer = Viewer(request)
+        userID = try NotificationsPage.ownUserID(of: request)
         recent = try await request.service(NotificationService.self).hub.recent(Self.recentCount, in: userID)
-        pageURL = try NotificationsPage.url(query: ["user_id": String(userID)])
-        streamURL = try NotificationStream.url(
-            query: ["user_id": String(userID), "after": recent.position.description])
+        pageURL = try NotificationsPage.url()
+        streamURL = try NotificationStream.url(query: ["after": recent.position.description])
         publishURL = try PublishNotification.url()
+    }
+
+    /// The signed-in user's id; a 403 when the query's `user_id` names someone else (a user reads
+    /// their own notifications only).
+    static func ownUserID(of request: Request) throws(HTTPError) -> Int {
+        let userID = try Viewer.userID(of: request)
+        if let asked = request.query["user_id"], asked != String(userID) {
+            throw HTTPError(.forbidden, message: "These are not your notifications.")
+        }
+        return userID
     }
 
     /// The `user_id` a notification route was given, as a number; a 400 otherwise.
@@ -41,6 +54,7 @@ struct NotificationsPage: Page, FragmentPage {
             """
             <p>Unread: <span sse-swap="count">\(recent.events.last?.message.unreadCount ?? 0)</span></p>
             <div sse-swap="message"></div>
+            \(signedOutListener)
             <div id="notifications" sse-swap="notification" hx-swap="afterbegin">
             \(recent.events.reversed().map(\.message.html))
             </div>
@@ -49,12 +63,16 @@ struct NotificationsPage: Page, FragmentPage {
     }
 
     var body: HTML {
-        Layout(title: "Notifications") {
+        Layout(title: "Notifications", viewer: viewer) {
             """
-            <h1>Notifications for user \(userID)</h1>
+            <h1>Notifications for \(viewer.user?.name ?? "user \(userID)")</h1>
             \(inboxFragment)
             <form hx-post="\(publishURL)" hx-swap="none" hx-on::after-request="this.reset()">
-            <input type="hidden" name="user_id" value="\(userID)">
+            <label>To <select name="user_id">
+            \(SampleStore.users.keys.sorted().map { id -> HTML in
+                "<option value=\"\(id)\"\(id == userID ? " selected" : "")>\(SampleStore.users[id]?.name ?? "")</option>\n"
+            })
+            </select></label>
             <input name="title" placeholder="Title" required>
             <input name="message" placeholder="Message">
             <button>Notify</button>

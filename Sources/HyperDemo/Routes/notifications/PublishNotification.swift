@@ -1,10 +1,11 @@
 import Hyper
 
-/// `POST /notifications` (form `user_id`, `title`, `message`): sends a notification to the
-/// user's open streams. A retry that carries the first attempt's `Idempotency-Key` header sends
-/// it once.
+/// `POST /notifications` (form `user_id` of the recipient, `title`, `message`; signed in, with
+/// the session's CSRF token): sends a notification to the recipient's open streams. A retry that
+/// carries the first attempt's `Idempotency-Key` header sends it once.
 struct PublishNotification: Route {
     static let method = HTTPRequest.Method.post
+    static let access = Access.signedIn
 
     static func respond(to request: Request) async throws -> Response {
         let form = request.formFields

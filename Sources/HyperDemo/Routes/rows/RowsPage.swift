@@ -2,10 +2,13 @@ import Hyper
 
 /// `/rows`: a table of 1,000 rows whose strings need escaping, the benchmarks' large page.
 struct RowsPage: Page {
-    init(request: Request) {}
+    let viewer: Viewer
+    init(request: Request) {
+        viewer = Viewer(request)
+    }
 
     var body: HTML {
-        Layout(title: "Rows") {
+        Layout(title: "Rows", viewer: viewer) {
             """
             <table>
             \(ForEach(SampleRow.thousand) { row in

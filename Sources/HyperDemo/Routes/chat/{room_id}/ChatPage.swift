@@ -10,7 +10,13 @@ import Hyper
 /// that reaches the page leads back to the same room, `?`, `#`, `%`, `\` and quotes included.
 /// Names that are `.` or `..`, or contain `/`, never reach it: nginx decodes `%2F` and resolves
 /// dot-segments before the router sees the path (and `RouteURL` refuses to build such URLs).
+///
+/// Only the signed-in may read and post (visitors are sent to `/login`); a message's author is
+/// the signed-in user.
 struct ChatPage: Page, FragmentPage {
+    static let access = Access.signedIn.redirectingStrangers(to: "/login")
+
+    let viewer: Viewer
     let room: String
     let recent: HubSnapshot<ChatMessage>
     let pageURL: RouteURL
@@ -18,6 +24,7 @@ struct ChatPage: Page, FragmentPage {
     let postURL: RouteURL
 
     init(request: Request) async throws {
+        viewer = Viewer(request)
         room = try request.parameter("room_id")
         recent = try await request.service(ChatService.self).recent(in: room)
         pageURL = try ChatPage.url(room_id: room)
@@ -37,17 +44,17 @@ struct ChatPage: Page, FragmentPage {
             <div id="messages" sse-swap="message" hx-swap="beforeend">
             \(recent.events.map(\.html))
             </div>
+            \(signedOutListener)
             """
         }
     }
 
     var body: HTML {
-        Layout(title: "Chat: \(room)") {
+        Layout(title: "Chat: \(room)", viewer: viewer) {
             """
             <h1>Chat room \(room)</h1>
             \(roomFragment)
             <form hx-post="\(postURL)" hx-swap="none" hx-on::after-request="this.reset()">
-            <input name="user" placeholder="Your name" required>
             <input name="text" placeholder="Message" required>
             <button>Send</button>
             </form>

@@ -1,15 +1,18 @@
 import Hyper
 
-/// `/notifications/stream?user_id=N`: a user's live notifications, in three event formats. Each
+/// `/notifications/stream`: the signed-in user's live notifications, in three event formats. Each
 /// notification is an HTML `notification` event and a JSON `count` event carrying its id; the
-/// stream resumes after `Last-Event-ID` or `?after=`, or sends `reset` when it cannot.
+/// stream resumes after `Last-Event-ID` or `?after=`, or sends `reset` when it cannot. 401 for
+/// visitors, 403 for a `user_id` not the signed-in user's; ends with `signed-out` when the
+/// session does.
 struct NotificationStream: EventStream {
+    static let access = Access.signedIn
     let userID: Int
     let start: ResumePoint
     let notifications: NotificationService
 
     init(request: Request) throws {
-        userID = try NotificationsPage.userID(in: request.query["user_id"])
+        userID = try NotificationsPage.ownUserID(of: request)
         start = request.resumePoint
         notifications = try request.service(NotificationService.self)
     }

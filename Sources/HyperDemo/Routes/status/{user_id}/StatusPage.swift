@@ -8,6 +8,7 @@ import Hyper
 /// then. An htmx request targeting `status` gets the fragment alone. `POST /status/{user_id}`
 /// changes the status.
 struct StatusPage: Page, EventStream, FragmentPage {
+    let viewer: Viewer
     let userID: Int
     let status: String
     let position: EventID
@@ -17,6 +18,7 @@ struct StatusPage: Page, EventStream, FragmentPage {
     let updateURL: RouteURL
 
     init(request: Request) async throws {
+        viewer = Viewer(request)
         userID = try request.parameter("user_id")
         statuses = try request.service(StatusService.self)
         (status, position) = try await statuses.status(of: userID)
@@ -34,7 +36,7 @@ struct StatusPage: Page, EventStream, FragmentPage {
     }
 
     var body: HTML {
-        Layout(title: "Status of user \(userID)") {
+        Layout(title: "Status of user \(userID)", viewer: viewer) {
             """
             <h1>Status of user \(userID)</h1>
             <div hx-ext="sse" sse-connect="\(streamURL)" sse-swap="status" \

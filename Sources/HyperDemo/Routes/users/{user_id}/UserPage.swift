@@ -2,10 +2,12 @@ import Hyper
 
 /// `/users/{user_id}`: loads a user and their posts before rendering.
 struct UserPage: Page {
+    let viewer: Viewer
     let user: User
     let posts: [Post]
 
     init(request: Request) async throws {
+        viewer = Viewer(request)
         let userID = try request.parameter("user_id", as: Int.self)
         let store = try request.service(SampleStore.self)
         guard let user = await store.user(id: userID) else {
@@ -16,7 +18,7 @@ struct UserPage: Page {
     }
 
     var body: HTML {
-        Layout(title: user.name) {
+        Layout(title: user.name, viewer: viewer) {
             """
             <h1>\(user.name)</h1>
             <ul>

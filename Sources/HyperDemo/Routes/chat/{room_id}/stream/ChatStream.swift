@@ -5,7 +5,11 @@ import Hyper
 /// half a second, then each message posted to this room (and no other) as HTML with its id;
 /// resumes after `Last-Event-ID` or `?after=`, or sends `reset` when it cannot. Ends when
 /// `/debug/chat/{room_id}/cut` says so, and answers 503 while that asks for refusals.
+///
+/// Only for the signed-in (401 otherwise); ends with `signed-out` when the session does.
 struct ChatStream: EventStream {
+    static let access = Access.signedIn
+
     let room: String
     let start: ResumePoint
     let chat: ChatService
