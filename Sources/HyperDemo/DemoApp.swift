@@ -31,7 +31,10 @@ enum DemoApp {
         services.register(chat)
         services.register(statuses)
         services.register(counts)
-        if let postgres { services.runBesideServer(postgres) }
+        if let postgres {
+            services.runBesideServer(postgres)
+            services.register(postgres.sessions(configuration: configuration.sessions))
+        }
         let app = Application(
             router: try DemoRoutes.router(), configuration: configuration, services: services, logger: logger)
         counts.attach(app)

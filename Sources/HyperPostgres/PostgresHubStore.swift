@@ -67,6 +67,7 @@ public final class PostgresHubStore: Service, Sendable {
             let horizon: EventLogHorizon
             do {
                 try await PostgresEventLog.prepare(on: checked, logger: logger)
+                try await PostgresSessionStore.prepare(on: checked, logger: logger)
                 horizon = try await PostgresEventLog.horizon(on: checked, logger: logger)
                 try await checked.close()
             } catch {
@@ -97,6 +98,23 @@ public final class PostgresHubStore: Service, Sendable {
             store: self, name: name, topicCapacity: topicCapacity, logger: logger)
         backend.register()
         return backend
+    }
+
+    /// The app's sessions in this database, known to every instance: their records in
+    /// `hyper_sessions` (`PostgresSessionStore`), their revocations carried like hub messages, so
+    /// a sign-out on one instance ends the session's streams on every one within a second. Give
+    /// it to the application in its services:
+    ///
+    /// ```swift
+    /// services.register(store.sessions(configuration: configuration.sessions))
+    /// ```
+    public func sessions(configuration: SessionConfiguration = .init()) -> Sessions {
+        Sessions(
+            store: PostgresSessionStore(client: client, logger: logger),
+            revocations: Hub(
+                backend: backend(named: "hyper-sessions", topics: String.self, messages: SessionRevocation.self),
+                logger: logger),
+            configuration: configuration, logger: logger)
     }
 
     /// The highest id retention has deleted, as last read.
