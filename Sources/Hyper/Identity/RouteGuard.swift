@@ -62,7 +62,7 @@ struct RouteGuard: Sendable {
         if request.header(.secFetchSite) == "cross-site" {
             throw RequestRefusal(.forbidden, cause: "Cross-site requests are refused.", logLevel: .notice)
         }
-        if let origin = request.header(.origin), origin != request.ownOrigin {
+        if let origin = request.header(.origin), !request.isOwn(origin: origin) {
             throw RequestRefusal(
                 .forbidden, cause: "Requests from another origin are refused: \(origin.escapingControlCharacters).",
                 logLevel: .notice)
@@ -97,9 +97,21 @@ extension HTTPField.Name {
 }
 
 extension Request {
-    /// `https://host` or `http://host` as the browser names this site in `Origin`.
-    var ownOrigin: String? {
-        header(.hostField).map { (isHTTPS ? "https://" : "http://") + $0 }
+    /// Whether `origin` (an `Origin` header: `scheme://host[:port]`, or `null`) is this site: its
+    /// host is the request's `Host`, and its port too when `Host` names one (nginx's stock
+    /// `fastcgi_params` and `scgi_params` pass `$host`, without the port); over HTTPS it must be
+    /// `https`. An opaque origin (`null`) is never this site.
+    func isOwn(origin: String) -> Bool {
+        guard let host = header(.hostField)?.lowercased(), !host.isEmpty else { return false }
+        let parts = origin.lowercased().split(separator: "://", maxSplits: 1)
+        guard parts.count == 2, parts[0] == "https" || (parts[0] == "http" && !isHTTPS) else { return false }
+        let authority = parts[1]
+        if authority == host { return true }
+        // A Host without a port: the origin's host name alone must match.
+        guard !host.contains(":") || host.hasPrefix("["), let colon = authority.lastIndex(of: ":"),
+            !authority[colon...].contains("]")
+        else { return false }
+        return authority[..<colon] == host
     }
 
     /// The `_csrf` field of a form body.

@@ -101,6 +101,16 @@ final class CurlStream: Sendable {
         _ = process.waitForEnd(within: .seconds(5))
     }
 
+    /// Whether curl has ended (the server closed the stream) within `timeout`.
+    func hasEnded(within timeout: Duration) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while process.isStillRunning {
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return true
+    }
+
     private func arrival(of needle: String) -> ContinuousClock.Instant? {
         let chunks = received.chunks.withLock { $0 }
         var text = Data()
