@@ -44,11 +44,27 @@ struct BrowserTests {
         }
     }
 
-    /// Runs `scripts/browser-test` for at most 300 s (then SIGTERM to its process group, and
+    @Test(
+        "signing in and out in Chromium: a live notification arrives, a sign-out in another tab ends the first tab's stream and its page says so, a form on another origin is refused",
+        .timeLimit(.minutes(15)))
+    func signInAndOutInChromium() async throws {
+        try await MachineLock.exclusively {
+            try FileManager.default.createDirectory(atPath: Self.artifacts, withIntermediateDirectories: true)
+            try await LiveServer.withDemo(build: .release) { server in
+                let run = try await Self.runBrowserTest(against: server.baseURL, script: "sign_in.py")
+                #expect(run.status == 0, "scripts/browser-test exited with \(run.status):\n\(run.output)")
+                #expect(server.appLog.contains("Hyper: request refused"))
+            }
+        }
+    }
+
+    /// Runs `scripts/browser-test` (with `script`, or its default, the live pages) for at most 300 s (then SIGTERM to its process group, and
     /// SIGKILL ten seconds later, so that no browser outlives it), its output going to
     /// `browser-test.log` among the artifacts.
-    private static func runBrowserTest(against baseURL: String) async throws -> (status: Int32, output: String) {
-        let log = artifacts + "/browser-test.log"
+    private static func runBrowserTest(against baseURL: String, script: String? = nil) async throws -> (
+        status: Int32, output: String
+    ) {
+        let log = artifacts + "/browser-test\(script.map { "-" + $0 } ?? "").log"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         defer { try? output.close() }
@@ -57,6 +73,7 @@ struct BrowserTests {
         // driver join.
         process.executableURL = URL(fileURLWithPath: ProjectPaths.root + "/scripts/browser-test")
         process.arguments = [baseURL, artifacts]
+        if let script { process.environment = ProcessInfo.processInfo.environment.merging(["BROWSER_SCRIPT": script]) { $1 } }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = output
         process.standardError = output

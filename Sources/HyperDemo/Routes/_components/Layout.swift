@@ -62,14 +62,14 @@ private let resumeScript: HTML = """
     """
 
 /// On a stream's `signed-out` event: closes the stream (its right has ended, so it must not
-/// reconnect) and shows the page's "signed out" notice.
+/// reconnect), shows the page's "signed out" notice and takes the signed-in user's name away.
 private let signedOutScript: HTML = """
     <script>
     document.addEventListener("htmx:sseMessage", (event) => {
       if (event.detail.type !== "signed-out") return;
       event.detail.target.close();
       document.getElementById("signed-out").hidden = false;
-      document.body.classList.add("signed-out");
+      for (const id of ["signed-in-as", "sign-out"]) document.getElementById(id)?.remove();
     });
     </script>
     """
