@@ -35,7 +35,7 @@ struct GettingStartedGuideTests {
             paths == [
                 "Package.swift", "Sources/Poll/main.swift", "Sources/PollApp/Votes.swift",
                 "Sources/PollApp/PollApp.swift", "Sources/PollApp/PollPage.swift", "Sources/PollApp/CastVote.swift",
-                "Tests/PollAppTests/PollTests.swift",
+                "Sources/PollApp/SignIn.swift", "Tests/PollAppTests/PollTests.swift",
             ])
         let readme = try String(contentsOfFile: ProjectPaths.root + "/README.md", encoding: .utf8)
         #expect(readme.contains("(docs/GETTING-STARTED.md)"), "the README links the guide")
@@ -43,7 +43,7 @@ struct GettingStartedGuideTests {
     }
 
     @Test(
-        "the guide's package builds with the README's example app, its two tests pass, its command line has the server's flags"
+        "the guide's package builds with the README's example app, its three tests pass, its command line has the server's flags"
     )
     func guidePackage() async throws {
         let scratch = try ScratchDirectory()
@@ -91,7 +91,7 @@ struct GettingStartedGuideTests {
             }
         }
         #expect(status == 0, "\(log.suffix(4000))")
-        #expect(log.contains("Test run with 2 tests"), "\(log.suffix(4000))")
+        #expect(log.contains("Test run with 3 tests"), "\(log.suffix(4000))")
         guard status == 0 else { return }
 
         let help = try ChildProcess(
