@@ -6,6 +6,27 @@ enum Deadline {
     /// The result of `body`, or nil once `timeout` has passed first; then `body` is cancelled and
     /// left to end on its own, not waited for. Throws what `body` throws, and
     /// `CancellationError` when the calling task is cancelled first.
+    /// The result of `body` within `timeout`; when it fails or does not answer in time, throws
+    /// `failure(cause)` (a `Failure` that `body` throws is thrown as it is), and
+    /// `CancellationError` when the calling task is cancelled.
+    static func run<Result: Sendable, Failure: Error>(
+        within timeout: Duration, failingWith failure: (_ cause: String) -> Failure,
+        _ body: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        do {
+            guard let result = try await run(within: timeout, body) else {
+                throw failure("no answer within \(timeout)")
+            }
+            return result
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as Failure {
+            throw error
+        } catch {
+            throw failure(String(reflecting: error))
+        }
+    }
+
     static func run<Result: Sendable>(
         within timeout: Duration, _ body: @escaping @Sendable () async throws -> Result
     ) async throws -> Result? {

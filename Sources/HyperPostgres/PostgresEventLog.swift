@@ -330,19 +330,8 @@ public struct PostgresEventLog: Sendable {
     private func unavailableOnFailure<Result: Sendable>(
         _ operation: String, _ body: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
-        do {
-            guard let result = try await Deadline.run(within: timeout, body) else {
-                throw EventLogUnavailableError(operation: operation, cause: "no answer within \(timeout)")
-            }
-            return result
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            let unavailable =
-                error as? EventLogUnavailableError
-                ?? EventLogUnavailableError(operation: operation, cause: String(reflecting: error))
-            throw unavailable
-        }
+        try await Deadline.run(
+            within: timeout, failingWith: { EventLogUnavailableError(operation: operation, cause: $0) }, body)
     }
 
     /// Advisory lock keys (arbitrary constants, the bytes of "hyperapp" and "hypersch").

@@ -76,15 +76,7 @@ public struct PostgresSessionStore: SessionStore {
                 WHERE key = \(key) AND expires_at > \(now) AND last_used_at >= \(now) - make_interval(secs => \(idleSeconds))
                 RETURNING user_id, csrf_token, created_at, last_used_at, expires_at
                 """, logger: logger)
-            var record: SessionRecord?
-            for try await (userID, csrfToken, created, lastUsed, expires) in rows.decode(
-                (String, String, Date, Date, Date).self)
-            {
-                record = SessionRecord(
-                    key: key, userID: userID, csrfToken: csrfToken, created: created, lastUsed: lastUsed,
-                    expires: expires)
-            }
-            return record
+            return try await Self.record(key: key, from: rows)
         }
     }
 
@@ -95,15 +87,7 @@ public struct PostgresSessionStore: SessionStore {
                 DELETE FROM hyper_sessions WHERE key = \(key)
                 RETURNING user_id, csrf_token, created_at, last_used_at, expires_at
                 """, logger: logger)
-            var record: SessionRecord?
-            for try await (userID, csrfToken, created, lastUsed, expires) in rows.decode(
-                (String, String, Date, Date, Date).self)
-            {
-                record = SessionRecord(
-                    key: key, userID: userID, csrfToken: csrfToken, created: created, lastUsed: lastUsed,
-                    expires: expires)
-            }
-            return record
+            return try await Self.record(key: key, from: rows)
         }
     }
 
@@ -139,17 +123,20 @@ public struct PostgresSessionStore: SessionStore {
     private func unavailableOnFailure<Result: Sendable>(
         _ operation: String, _ body: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
-        do {
-            guard let result = try await Deadline.run(within: timeout, body) else {
-                throw SessionStoreUnavailableError(operation: operation, cause: "no answer within \(timeout)")
-            }
-            return result
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch let error as SessionStoreUnavailableError {
-            throw error
-        } catch {
-            throw SessionStoreUnavailableError(operation: operation, cause: String(reflecting: error))
+        try await Deadline.run(
+            within: timeout, failingWith: { SessionStoreUnavailableError(operation: operation, cause: $0) }, body)
+    }
+
+    /// The session under `key` that `rows` (`user_id, csrf_token, created_at, last_used_at,
+    /// expires_at`) hold, if any.
+    private static func record(key: String, from rows: PostgresRowSequence) async throws -> SessionRecord? {
+        var record: SessionRecord?
+        for try await (userID, csrfToken, created, lastUsed, expires) in rows.decode(
+            (String, String, Date, Date, Date).self)
+        {
+            record = SessionRecord(
+                key: key, userID: userID, csrfToken: csrfToken, created: created, lastUsed: lastUsed, expires: expires)
         }
+        return record
     }
 }

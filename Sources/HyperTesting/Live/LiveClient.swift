@@ -66,7 +66,9 @@ public final class LiveClient: Sendable {
         guard response.status == 303, let location = response.header("location") else {
             throw LiveServerError("sign-in at \(path) answered \(response.status), not a 303 redirect")
         }
-        let page = try await request(location.hasPrefix("/") ? location : "/" + location)
+        // The page the redirect names, as a path on this server (the location may be absolute).
+        let path = URL(string: location).map { $0.path + ($0.query.map { "?" + $0 } ?? "") } ?? location
+        let page = try await request(path.hasPrefix("/") ? path : "/" + path)
         guard csrfToken != nil else {
             throw LiveServerError("the page after sign-in (\(location), \(page.status)) carries no csrf-token meta tag")
         }
