@@ -29,6 +29,17 @@ struct ServerOptionsTests {
         #expect(command.question == "Spaces?")
     }
 
+    @Test("the session flags set the sessions' lifetime, idle timeout and Secure cookie")
+    func sessionFlags() throws {
+        let configuration = try PollCommand.parse([
+            "--session-lifetime", "3600", "--session-idle-timeout", "0.5", "--secure-cookies",
+        ]).server.configuration
+        #expect(configuration.sessions.lifetime == .seconds(3600))
+        #expect(configuration.sessions.idleTimeout == .milliseconds(500))
+        #expect(configuration.sessions.alwaysSecure)
+        #expect(try PollCommand.parse([]).server.configuration.sessions == SessionConfiguration())
+    }
+
     @Test("the defaults are Application.Configuration's, with the status page on")
     func defaults() throws {
         let configuration = try PollCommand.parse([]).server.configuration
@@ -48,6 +59,8 @@ struct ServerOptionsTests {
             (["--socket-mode", "9"], "--socket-mode must be octal"),
             (["--max-threads", "1"], "--max-threads must be at least 2"),
             (["--request-timeout", "0"], "--request-timeout must be positive"),
+            (["--session-lifetime", "0"], "--session-lifetime and --session-idle-timeout must be positive"),
+            (["--session-idle-timeout=-1"], "--session-lifetime and --session-idle-timeout must be positive"),
             (["--status-path", "status"], "--status-path must start with /"),
             (["--log-level", "loud"], "unknown log level loud"),
         ])
