@@ -18,7 +18,6 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
-        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
@@ -27,6 +26,13 @@ let package = Package(
             name: "CFastCGI",
             pkgConfig: "fcgi",
             providers: [.apt(["libfcgi-dev"])]
+        ),
+        // OpenSSL's libcrypto from Debian's libssl-dev, for SHA-256: a system library, so an app
+        // builds no cryptography of its own.
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
         ),
         // What must be written in C: the replacement of libfcgi's OS_Read, signal handlers.
         .target(name: "CHyperSystem"),
@@ -50,7 +56,7 @@ let package = Package(
             name: "Hyper",
             dependencies: [
                 "HyperTransport",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "CLibCrypto",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -12,8 +12,8 @@ struct RouteGuard: Sendable {
     func respond(to request: Request, with handler: RequestHandler) async throws -> Response {
         var request = request
         var staleCookie = false
-        if let sessions = request.services[Sessions.self], request.header(.cookie) != nil,
-            let secret = request.cookies[sessions.configuration.cookieName]
+        if let sessions = request.services[Sessions.self],
+            let secret = request.cookie(sessions.configuration.cookieName)
         {
             request.session = try await sessions.session(forCookie: secret)
             staleCookie = request.session == nil

@@ -1,4 +1,4 @@
-import Crypto
+import CLibCrypto
 
 /// 256 random bits from the system's CSPRNG (`getrandom` through `SystemRandomNumberGenerator`),
 /// as 43 characters of unpadded base64url: a session's cookie value or its CSRF token.
@@ -23,13 +23,24 @@ enum SessionSecret {
         text.utf8.count == length && text.utf8.allSatisfy { alphabet.contains($0) }
     }
 
-    /// The SHA-256 of `secret`, in hex: what a store keeps instead of the cookie's value.
+    /// The SHA-256 of `secret` (OpenSSL's), in hex: what a store keeps instead of the cookie's value.
     static func hash(_ secret: some StringProtocol) -> String {
-        let digest = SHA256.hash(data: Array(secret.utf8))
-        return digest.map { byte in
-            let hex = Array("0123456789abcdef".utf8)
-            return String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]], as: UTF8.self)
-        }.joined()
+        let input = Array(secret.utf8)
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        let succeeded = input.withUnsafeBytes { bytes in
+            EVP_Digest(bytes.baseAddress, bytes.count, &digest, &length, EVP_sha256(), nil) == 1
+        }
+        // EVP_Digest fails only when it cannot allocate its context: as out of memory as Swift itself.
+        precondition(succeeded && length == 32, "Hyper: OpenSSL could not compute a SHA-256")
+        let hex = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(64)
+        for byte in digest {
+            text.append(hex[Int(byte >> 4)])
+            text.append(hex[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Whether `a` and `b` are the same, in a time that depends on their lengths only.

@@ -55,7 +55,8 @@ public struct Request: Sendable {
 
     init(
         method: HTTPRequest.Method, path: String, mountPrefix: String, query: QueryParameters, headers: Headers,
-        remoteAddress: String?, isHTTPS: Bool = false, body: [UInt8] = [], pathParameters: PathParameters = PathParameters()
+        remoteAddress: String?, isHTTPS: Bool = false, body: [UInt8] = [],
+        pathParameters: PathParameters = PathParameters()
     ) {
         self.method = method
         self.path = path
@@ -116,19 +117,48 @@ public struct Request: Sendable {
     /// The cookies the client sent.
     public var cookies: [String: String] {
         var result: [String: String] = [:]
-        for header in headerValues(.cookie) {
-            for pair in header.split(separator: ";") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2 else { continue }
-                result[parts[0].trimmingSpaces] = parts[1].trimmingSpaces
-            }
+        forEachCookie { name, value in
+            result[String(decoding: name, as: UTF8.self)] = String(decoding: value, as: UTF8.self)
+            return true
         }
         return result
     }
-}
 
-extension Substring {
-    fileprivate var trimmingSpaces: String {
-        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    /// The value of the cookie `name`, the first if the client sent it more than once; read from
+    /// the `Cookie` header without making the others.
+    public func cookie(_ name: String) -> String? {
+        var found: String?
+        let wanted = Array(name.utf8)
+        forEachCookie { cookieName, value in
+            guard cookieName.elementsEqual(wanted) else { return true }
+            found = String(decoding: value, as: UTF8.self)
+            return false
+        }
+        return found
+    }
+
+    /// Calls `body` with each `name=value` pair of the `Cookie` headers, in order, spaces around
+    /// both trimmed, as bytes, until it returns false.
+    private func forEachCookie(_ body: (ArraySlice<UInt8>, ArraySlice<UInt8>) -> Bool) {
+        let (semicolon, equals, space) = (UInt8(ascii: ";"), UInt8(ascii: "="), UInt8(ascii: " "))
+        for header in headerValues(.cookie) {
+            let bytes = Array(header.utf8)
+            var start = 0
+            while start < bytes.count {
+                let end = bytes[start...].firstIndex(of: semicolon) ?? bytes.count
+                defer { start = end + 1 }
+                guard let mark = bytes[start..<end].firstIndex(of: equals) else { continue }
+                if !body(Self.trimming(space, bytes[start..<mark]), Self.trimming(space, bytes[(mark + 1)..<end])) {
+                    return
+                }
+            }
+        }
+    }
+
+    private static func trimming(_ byte: UInt8, _ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var trimmed = bytes
+        while trimmed.first == byte { trimmed.removeFirst() }
+        while trimmed.last == byte { trimmed.removeLast() }
+        return trimmed
     }
 }

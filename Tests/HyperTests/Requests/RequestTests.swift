@@ -105,6 +105,19 @@ struct RequestTests {
         #expect(request.cookies == ["session": "abc", "theme": "dark"])
     }
 
+    @Test("one cookie is read by name: the first of its name, spaces trimmed, pairs without = skipped")
+    func cookieByName() {
+        var request = Request(method: .get, path: "/")
+        #expect(request.cookie("session") == nil)
+        request.headerFields[.cookie] = "flag; theme = dark ;session=a=b; session=second;;empty="
+        #expect(request.cookie("session") == "a=b")
+        #expect(request.cookie("theme") == "dark")
+        #expect(request.cookie("empty") == "")
+        #expect(request.cookie("flag") == nil)
+        #expect(request.cookie("sess") == nil)
+        #expect(request.cookies == ["theme": "dark", "session": "second", "empty": ""])
+    }
+
     @Test("an Idempotency-Key header is the request's key; none is nil; one that is not a key is a 400")
     func idempotencyKeyHeader() throws {
         var request = Request(method: .post, path: "/")
