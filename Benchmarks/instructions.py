@@ -13,6 +13,8 @@ stopped by its PID.
 What a session costs (issue 22): "/about (signed in)" first signs in with a FastCGI POST /login
 (user 1, the demo's password; the 303's Set-Cookie gives the session), then sends the same GET
 with `hyper_session=<secret>` added to the Cookie parameter; the page must say "Signed in as".
+"/about (no cookie)" sends no Cookie parameter at all (every other target sends a browser's two
+cookies that name no session).
 The warm-up leaves the session in the instance's cache (a session read within a tenth of the
 idle timeout, at most 60 s, costs no store round trip), so the figures are those of a cached
 session. --postgres also measures "/about (postgres)" and "/about (postgres, signed in)": the
@@ -23,8 +25,8 @@ Usage: instructions.py [--requests N] [--json PATH] [--keep DIR] [--only NAME] [
                        [--postgres]
 (make bench runs it with --postgres; never part of make test). --keep copies each dump to DIR for
 callgrind_annotate; --only measures the named targets alone ("bare", "/hello", "/about", "/rows",
-"/about (signed in)", "/about (postgres)", "/about (postgres, signed in)"; the last two need
---postgres).
+"/about (no cookie)", "/about (signed in)", "/about (postgres)", "/about (postgres, signed in)";
+the last two need --postgres).
 """
 import argparse
 import glob
@@ -66,7 +68,7 @@ SESSION_COOKIE = "hyper_session"
 
 def nginx_like_request(path, method="GET", cookie=ANONYMOUS_COOKIE, body=b"", content_type=""):
     """The records nginx sends for `method` path with Debian's fastcgi_params and a browser's
-    headers (a POST's body as STDIN)."""
+    headers (a POST's body as STDIN); without a Cookie field when `cookie` is None."""
     items = [
         ("QUERY_STRING", ""), ("REQUEST_METHOD", method), ("CONTENT_TYPE", content_type),
         ("CONTENT_LENGTH", str(len(body)) if body else ""),
@@ -81,7 +83,7 @@ def nginx_like_request(path, method="GET", cookie=ANONYMOUS_COOKIE, body=b"", co
         ("HTTP_CONNECTION", "keep-alive"), ("HTTP_COOKIE", cookie),
         ("HTTP_UPGRADE_INSECURE_REQUESTS", "1"), ("HTTP_SEC_FETCH_MODE", "navigate"),
     ]
-    params = pairs([(k.encode(), v.encode()) for k, v in items])
+    params = pairs([(k.encode(), v.encode()) for k, v in items if k != "HTTP_COOKIE" or cookie is not None])
     stdin = record(STDIN, body) if body else b""
     return (record(BEGIN, struct.pack(">HB5x", 1, 0)) + record(PARAMS, params) + record(PARAMS) + stdin
             + record(STDIN))
@@ -164,7 +166,8 @@ def without_debug_info(binary, scratch):
     return copy
 
 
-def measure(name, command, socket_path, path, requests, scratch, keep=None, signed_in=False):
+def measure(name, command, socket_path, path, requests, scratch, keep=None, signed_in=False,
+            cookie=ANONYMOUS_COOKIE):
     """Runs command under callgrind; returns instructions and allocations per request. When
     `signed_in`, signs in first and sends the session's cookie with every request, and checks that
     the page was rendered for the signed-in user."""
@@ -176,7 +179,7 @@ def measure(name, command, socket_path, path, requests, scratch, keep=None, sign
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
         wait_for(socket_path, 120, process, log_path)
-        payload = nginx_like_request(path)
+        payload = nginx_like_request(path, cookie=cookie)
         if signed_in:
             signed_in_at = time.monotonic()
             secret = sign_in(socket_path)
@@ -235,7 +238,7 @@ def main():
                         help="also /about anonymous and signed in with sessions in a private PostgreSQL")
     arguments = parser.parse_args()
     plain = ["/hello", "/about", "/rows"]
-    memory_session = ["/about (signed in)"]
+    memory_session = ["/about (no cookie)", "/about (signed in)"]
     postgres_targets = ["/about (postgres)", "/about (postgres, signed in)"]
     known = ["bare"] + plain + memory_session + postgres_targets
     wanted = set(arguments.only or ["bare"] + plain + memory_session + (postgres_targets if arguments.postgres else []))
@@ -257,6 +260,11 @@ def main():
             results[f"hyper-demo {path}"] = measure(
                 f"hyper{path.replace('/', '-')}", [hyper, "--socket", hyper_socket, "--log-level", "warning"],
                 hyper_socket, path, arguments.requests, scratch, arguments.keep)
+        if "/about (no cookie)" in wanted:
+            hyper_socket = os.path.join(scratch, "hyper-about-no-cookie.sock")
+            results["hyper-demo /about (no cookie)"] = measure(
+                "hyper-about-no-cookie", [hyper, "--socket", hyper_socket, "--log-level", "warning"],
+                hyper_socket, "/about", arguments.requests, scratch, arguments.keep, cookie=None)
         if "/about (signed in)" in wanted:
             hyper_socket = os.path.join(scratch, "hyper-about-signed-in.sock")
             results["hyper-demo /about (signed in)"] = measure(
