@@ -32,7 +32,12 @@ struct RouteGuard: Sendable {
             throw refusal
         }
         var response = try await handler(request)
-        if staleCookie, let sessions = request.services[Sessions.self] {
+        // Unless the route set the cookie itself (a sign-in with a dead session's cookie).
+        if staleCookie, let sessions = request.services[Sessions.self],
+            !response.headerFields[values: .setCookie].contains(where: {
+                $0.hasPrefix(sessions.configuration.cookieName + "=")
+            })
+        {
             response.setCookie(try sessions.clearingCookie())
         }
         if let owner = request.session, case .stream(var body) = response.body {

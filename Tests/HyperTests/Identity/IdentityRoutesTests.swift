@@ -193,6 +193,17 @@ struct IdentityRoutesTests {
         #expect(await replay.get("/inbox").status == .seeOther)
     }
 
+    @Test("signing in with a dead session's cookie sets the new session's cookie, not a clearing one")
+    func signInOverDeadCookie() async throws {
+        let (app, _) = try Self.app()
+        let client = TestClient(app)
+        client.cookies.store(setCookie: "hyper_session=\(String(repeating: "A", count: 43))")
+        let response = await client.post("/login", form: ["user": "ada"])
+        #expect(response.status == .seeOther)
+        #expect(response.headerFields[values: .setCookie].count == 1)
+        #expect(await client.get("/inbox").text == "<p>inbox of ada</p>")
+    }
+
     @Test("the store keeps the hash of the cookie, never the cookie")
     func storeKeepsHashes() async throws {
         let store = InMemorySessionStore()
