@@ -11,8 +11,13 @@
  *           start is estimated as the earliest arrival − K·I over ticks K >= 1; ticks due before
  *           the end − 0.5 s count; tick 0 leaves as the stream opens, while the others are still
  *           being opened, so it counts as delivered but not for lateness.
- *   fanout  PATH is /notifications/stream?user_id=N: each `notification` event carries its send
- *           time as <strong>TIMESTAMP</strong>; it reports send → arrival delays.
+ *   fanout  PATH is /notifications/stream (the signed-in user's, so with --cookie): each
+ *           `notification` event carries its send time as <strong>TIMESTAMP</strong>; it reports
+ *           send → arrival delays.
+ *
+ * --cookie C (or, without it, the environment's SSE_CLIENT_COOKIE) sends `Cookie: C` with every
+ * request: a session's cookie, for streams that are only the signed-in's (the demo's chat and
+ * notifications). Without either, no Cookie header is sent.
  *
  * It talks to the driver in lines:
  *   stdout  ready          every stream is open or has failed
@@ -25,7 +30,7 @@
  * --limit for the whole run; it closes every socket and exits by itself.
  *
  * Usage: sse-client hold|fanout --port P --path PATH --streams N [--rate PER_S]
- *        [--connect-timeout S] [--limit S] [--seconds S --interval-ms I] [--wait S]
+ *        [--connect-timeout S] [--limit S] [--seconds S --interval-ms I] [--wait S] [--cookie C]
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -63,6 +68,7 @@ static struct {
     bool fanout;
     int port;
     const char *path;
+    const char *cookie;   /* the Cookie header's value, or NULL for none */
     unsigned streams;
     double rate, connect_timeout, limit, seconds, interval, wait;
 } options = {.rate = 2000, .connect_timeout = 30, .limit = 600, .seconds = 20, .interval = 1, .wait = 30};
@@ -125,9 +131,11 @@ static void open_stream(struct stream *stream) {
 static void send_request(struct stream *stream) {
     int error = 0;
     socklen_t length = sizeof error;
-    char request[512];
+    char request[1024];
     int size = snprintf(request, sizeof request,
-                        "GET %s HTTP/1.0\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n", options.path);
+                        "GET %s HTTP/1.0\r\nHost: bench\r\nAccept: text/event-stream\r\n%s%s%s\r\n", options.path,
+                        options.cookie ? "Cookie: " : "", options.cookie ? options.cookie : "",
+                        options.cookie ? "\r\n" : "");
     struct epoll_event event = {.events = EPOLLIN, .data.u32 = (uint32_t)(stream - streams)};
     if (getsockopt(stream->fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0 || error
         || send(stream->fd, request, size, MSG_NOSIGNAL) != size
@@ -357,7 +365,8 @@ static void report_fanout(void) {
 
 static void usage(void) {
     fprintf(stderr, "usage: sse-client hold|fanout --port P --path PATH --streams N [--rate PER_S]\n"
-                    "       [--connect-timeout S] [--limit S] [--seconds S --interval-ms I] [--wait S]\n");
+                    "       [--connect-timeout S] [--limit S] [--seconds S --interval-ms I] [--wait S]\n"
+                    "       [--cookie C]  (default: $SSE_CLIENT_COOKIE, if set)\n");
     exit(2);
 }
 
@@ -367,10 +376,14 @@ static void parse(int argc, char **argv) {
         {"streams", required_argument, NULL, 'n'}, {"rate", required_argument, NULL, 'r'},
         {"connect-timeout", required_argument, NULL, 'c'}, {"limit", required_argument, NULL, 'l'},
         {"seconds", required_argument, NULL, 's'}, {"interval-ms", required_argument, NULL, 'i'},
-        {"wait", required_argument, NULL, 'w'}, {NULL, 0, NULL, 0}};
+        {"wait", required_argument, NULL, 'w'}, {"cookie", required_argument, NULL, 'k'},
+        {NULL, 0, NULL, 0}};
     if (argc < 2 || (strcmp(argv[1], "hold") && strcmp(argv[1], "fanout")))
         usage();
     options.fanout = !strcmp(argv[1], "fanout");
+    options.cookie = getenv("SSE_CLIENT_COOKIE");
+    if (options.cookie && !*options.cookie)
+        options.cookie = NULL;
     optind = 2;
     for (int option; (option = getopt_long(argc, argv, "", known, NULL)) != -1;) {
         double value = strtod(optarg ? optarg : "", NULL);
@@ -384,11 +397,13 @@ static void parse(int argc, char **argv) {
         case 's': options.seconds = value; break;
         case 'i': options.interval = value / 1000; break;
         case 'w': options.wait = value; break;
+        case 'k': options.cookie = *optarg ? optarg : NULL; break;
         default: usage();
         }
     }
     if (optind != argc || options.port <= 0 || !options.path || !options.streams || options.rate <= 0
-        || options.interval <= 0 || strlen(options.path) > 400)
+        || options.interval <= 0 || strlen(options.path) > 400
+        || (options.cookie && (strlen(options.cookie) > 400 || strpbrk(options.cookie, "\r\n"))))
         usage();
 }
 
