@@ -138,8 +138,12 @@ def start_browser():
 
 
 def sign_in(driver, demo, user_id="1", name="Ada Lovelace"):
-    """Signs the browser in through the /login form (the cookie then goes with every window),
-    checks it lands on the user's notifications, and leaves that page (and its stream)."""
+    """Signs the browser in through the /login form, in a window of its own (the cookie then goes
+    with every window), checks it lands on the user's notifications, and closes the window, which
+    closes the page's stream (navigating away may keep the page, and its stream, in the
+    back/forward cache)."""
+    home = driver.current_window_handle
+    driver.switch_to.new_window("window")
     driver.get(demo.base_url + "/login")
     Select(driver.find_element(By.NAME, "user_id")).select_by_value(user_id)
     driver.find_element(By.NAME, "password").send_keys(Demo.PASSWORD)
@@ -149,7 +153,8 @@ def sign_in(driver, demo, user_id="1", name="Ada Lovelace"):
     check(heading == [f"Notifications for {name}"], f"signed in, the notifications page reads {heading}")
     signed_in = texts(driver, "#signed-in-as")
     check(signed_in == [f"Signed in as {name}"], f"the page says {signed_in}, not signed in as {name}")
-    driver.get("about:blank")
+    driver.close()
+    driver.switch_to.window(home)
 
 
 def open_page(driver, url):
