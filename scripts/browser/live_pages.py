@@ -148,7 +148,11 @@ def sign_in(driver, demo, user_id="1", name="Ada Lovelace"):
     Select(driver.find_element(By.NAME, "user_id")).select_by_value(user_id)
     driver.find_element(By.NAME, "password").send_keys(Demo.PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
-    wait_for("the notifications page after signing in", lambda: driver.current_url.endswith("/notifications"))
+    try:
+        wait_for("the notifications page after signing in", lambda: driver.current_url.endswith("/notifications"))
+    except Failure as failure:
+        page = driver.execute_script("return document.body ? document.body.innerText : ''")[:200]
+        raise Failure(f"{failure}; the browser shows {driver.current_url}: {page!r}") from None
     heading = wait_for("the notifications heading", lambda: texts(driver, "h1"))
     check(heading == [f"Notifications for {name}"], f"signed in, the notifications page reads {heading}")
     signed_in = texts(driver, "#signed-in-as")
