@@ -9,11 +9,16 @@ resident memory (VmRSS) from /proc by its process id.
     python3 Benchmarks/memory.py --port 8080 --pid 1234 streams --streams 200 --posts 3 --size 5000000
     python3 Benchmarks/memory.py --port 8080 --pid 1234 rooms --rooms 300 --size 1000000 --expiry 10
 
+Chat is for the signed-in: it signs in first (as user 1, through the demo's /login form) and
+sends the session's cookie and CSRF token with every stream and post.
+
 Every socket it opens is closed before it returns; it starts no process."""
 
 import argparse
 import socket
 import time
+
+import demo_session
 
 
 def rss_mib(pid):
@@ -24,24 +29,24 @@ def rss_mib(pid):
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-def post(port, room, size):
-    """Posts a message of `size` bytes of text to `room`; returns the status code."""
-    body = b"user=bench&text=" + b"x" * size
+def post(port, session, room, size):
+    """Posts a message of `size` bytes of text to `room` as `session`; returns the status code."""
+    body = b"text=" + b"x" * size
     with socket.create_connection(("127.0.0.1", port), timeout=60) as connection:
         connection.sendall(f"POST /chat/{room}/messages HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n"
-                           f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n"
+                           f"{session.header_lines()}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n"
                            .encode() + body)
         return int(connection.recv(64).split(b" ")[1])
 
 
-def stalled_stream(port, room):
-    """A chat stream that has received its first event and will read nothing more."""
+def stalled_stream(port, session, room):
+    """A chat stream of `session` that has received its first event and will read nothing more."""
     connection = socket.socket()
     connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     connection.settimeout(10)
     connection.connect(("127.0.0.1", port))
-    connection.sendall(f"GET /chat/{room}/stream HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n"
-                       .encode())
+    connection.sendall(f"GET /chat/{room}/stream HTTP/1.1\r\nHost: bench\r\nAccept: text/event-stream\r\n"
+                       f"{session.header_lines()}\r\n".encode())
     received = b""
     while b"event: connected" not in received:
         chunk = connection.recv(4096)
@@ -53,9 +58,9 @@ def stalled_stream(port, room):
 
 def streams(arguments):
     before = rss_mib(arguments.pid)
-    connections = [stalled_stream(arguments.port, "memory") for _ in range(arguments.streams)]
+    connections = [stalled_stream(arguments.port, arguments.session, "memory") for _ in range(arguments.streams)]
     try:
-        statuses = [post(arguments.port, "memory", arguments.size) for _ in range(arguments.posts)]
+        statuses = [post(arguments.port, arguments.session, "memory", arguments.size) for _ in range(arguments.posts)]
         time.sleep(arguments.settle)
         after = rss_mib(arguments.pid)
     finally:
@@ -67,7 +72,7 @@ def streams(arguments):
 
 def rooms(arguments):
     before = rss_mib(arguments.pid)
-    statuses = [post(arguments.port, f"memory{index}", arguments.size) for index in range(arguments.rooms)]
+    statuses = [post(arguments.port, arguments.session, f"memory{index}", arguments.size) for index in range(arguments.rooms)]
     time.sleep(1)
     after = rss_mib(arguments.pid)
     time.sleep(arguments.expiry)
@@ -93,6 +98,7 @@ def main():
     room_attack.add_argument("--expiry", type=float, default=10)
     room_attack.set_defaults(run=rooms)
     arguments = parser.parse_args()
+    arguments.session = demo_session.sign_in(arguments.port)
     arguments.run(arguments)
 
 

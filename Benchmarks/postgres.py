@@ -1,10 +1,15 @@
 """Benchmarks of hubs shared through PostgreSQL, for bench.py: a private PostgreSQL server
 (scripts/private-postgres), one in-memory hyper-demo and two hyper-demo instances sharing their
-topics through the server, each kind behind its own nginx port on 127.0.0.1.
+topics through the server, each behind its own nginx port on 127.0.0.1.
 
-- fan-out: N subscribers of one topic (spread over the two instances by nginx) and a few
-  publishes, each timed to every receipt, against the in-memory single instance, in interleaved
-  rounds; medians of the rounds and their ratio.
+Notifications are the signed-in's (a user's own stream; publishing with the session's CSRF
+token), and the demo keeps its sessions in each instance's memory: so each instance has a port
+of its own, and the benchmark signs in on each (demo_session) rather than going through one
+round-robin upstream, where a session would be unknown to the other instance.
+
+- fan-out: N subscribers of one topic (spread over the two instances in turn) and a few
+  publishes (to each instance in turn), each timed to every receipt, against the in-memory single
+  instance, in interleaved rounds; medians of the rounds and their ratio.
 - sustained publishing through PostgreSQL on one topic and on 100 topics (messages/s), with the
   delivery lag seen meanwhile by one subscriber.
 - catch-up: the listening connections are terminated and 10,000 messages committed at once; time
@@ -19,12 +24,13 @@ import subprocess
 import tempfile
 import threading
 import time
-import urllib.parse
 import urllib.request
 
+import demo_session
 import streams
 
-PORTS = {"memory": 9201, "postgres": 9202}
+PORTS = {"memory": 9201, "pg1": 9202, "pg2": 9203}
+SHARED = ["pg1", "pg2"]  # the instances sharing their topics through PostgreSQL
 
 
 def nginx_config(prefix, sockets):
@@ -54,18 +60,13 @@ http {{
 """
 
 
-def post(port, user, title):
-    body = urllib.parse.urlencode({"user_id": user, "title": title, "message": "bench"}).encode()
-    with urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/notifications", data=body),
-                                timeout=30) as response:
-        return response.status
-
-
-def sustained(client, port, topics, seconds, workers=16):
-    """Publishes as fast as `workers` concurrent clients can for `seconds`, to `topics` topics in
-    turn, while one subscriber of topic 1 times each of its messages' delivery."""
-    with streams.Client(client, "fanout", port, "/notifications/stream?user_id=1", 1,
-                        budget=seconds + 90, wait=30) as subscriber:
+def sustained(client, ports, sessions, topics, seconds, workers=16):
+    """Publishes as fast as `workers` concurrent clients can for `seconds` (each through one of
+    `ports` in turn, with that instance's session of `sessions`), to `topics` topics (users 1, 2, …)
+    in turn, while one subscriber of topic 1 (user 1, signed in on the first port) times each of
+    its messages' delivery."""
+    with streams.Client(client, "fanout", ports[0], "/notifications/stream", 1,
+                        budget=seconds + 90, wait=30, cookies=[sessions[0].cookie]) as subscriber:
         subscriber.expect("ready")
         time.sleep(1)
         counts = {"ok": 0, "failed": 0, "to_topic_1": 0}
@@ -74,10 +75,11 @@ def sustained(client, port, topics, seconds, workers=16):
 
         def publisher(index):
             sequence = index
+            port, session = ports[index % len(ports)], sessions[index % len(ports)]
             while time.time() < deadline:
                 user = 1 + sequence % topics
                 try:
-                    ok = post(port, user, f"{time.time():.6f}") == 200
+                    ok = streams.publish(port, session, user, f"{time.time():.6f}", "bench") == 200
                 except OSError:
                     ok = False
                 with lock:
@@ -101,10 +103,13 @@ def sustained(client, port, topics, seconds, workers=16):
 
 def catch_up(root, port, folder, count=10_000):
     """Terminates the listening connections and commits `count` messages to one topic in the same
-    transaction; returns the seconds from the commit until one subscriber has them all."""
-    user = 4343
+    transaction; returns the seconds from the commit until one subscriber has them all. The topic
+    is user 3's, read by user 3 signed in (a user's own stream); the stream starts live, so what
+    earlier phases sent them is not counted."""
+    user = 3
+    session = demo_session.sign_in(port, user_id=user)
     stream = socket.create_connection(("127.0.0.1", port), timeout=60)
-    stream.sendall(f"GET /notifications/stream?user_id={user} HTTP/1.0\r\nHost: bench\r\n"
+    stream.sendall(f"GET /notifications/stream HTTP/1.0\r\nHost: bench\r\n{session.header_lines()}"
                    "Accept: text/event-stream\r\n\r\n".encode())
     received = b""
     while b"\r\n\r\n" not in received:
@@ -148,7 +153,7 @@ def run(demo, client, root, subscribers=10_000, publishes=5, rounds=2, seconds=1
         memory = start([demo, "--socket", f"{prefix}/memory.sock", "--log-level", "warning"])
         shared = [start([demo, "--socket", f"{prefix}/pg-{index}.sock", "--log-level", "warning",
                          "--postgres", url]) for index in (1, 2)]
-        sockets = {"memory": [f"{prefix}/memory.sock"], "postgres": [f"{prefix}/pg-1.sock", f"{prefix}/pg-2.sock"]}
+        sockets = {"memory": [f"{prefix}/memory.sock"], "pg1": [f"{prefix}/pg-1.sock"], "pg2": [f"{prefix}/pg-2.sock"]}
         with open(f"{prefix}/nginx.conf", "w") as config:
             config.write(nginx_config(prefix, sockets))
         start(["nginx", "-p", prefix, "-c", f"{prefix}/nginx.conf", "-e", f"{prefix}/nginx-error.log"])
@@ -162,12 +167,17 @@ def run(demo, client, root, subscribers=10_000, publishes=5, rounds=2, seconds=1
                     if time.time() > deadline:
                         raise
                     time.sleep(0.2)
+        sessions = {port: demo_session.sign_in(port, user_id=1) for port in PORTS.values()}
+        shared_ports = [PORTS[name] for name in SHARED]
+        shared_sessions = [sessions[port] for port in shared_ports]
+        targets = {"memory": [PORTS["memory"]], "postgres": shared_ports}
         results = {"fan_out_rounds": []}
         for round_index in range(rounds):
             for name in ("memory", "postgres"):
                 pid = memory.pid if name == "memory" else shared[0].pid
                 print(f"  round {round_index + 1}: fan-out to {subscribers} subscribers, {name} ...", flush=True)
-                figures = streams.fan_out(client, PORTS[name], subscribers, publishes, pid)
+                figures = streams.fan_out(client, targets[name], subscribers, publishes, pid,
+                                          sessions=[sessions[port] for port in targets[name]])
                 figures["backend"] = name
                 print(f"    {figures}", flush=True)
                 results["fan_out_rounds"].append(figures)
@@ -183,11 +193,11 @@ def run(demo, client, root, subscribers=10_000, publishes=5, rounds=2, seconds=1
         results["sustained"] = []
         for topics in (1, 100):
             print(f"  sustained publishing through PostgreSQL, {topics} topic(s), {seconds} s ...", flush=True)
-            figures = sustained(client, PORTS["postgres"], topics, seconds)
+            figures = sustained(client, shared_ports, shared_sessions, topics, seconds)
             print(f"    {figures}", flush=True)
             results["sustained"].append(figures)
         print("  catch-up of 10,000 messages after the listeners reconnect ...", flush=True)
-        results["catch_up"] = catch_up(root, PORTS["postgres"], folder)
+        results["catch_up"] = catch_up(root, shared_ports[0], folder)
         print(f"    {results['catch_up']}", flush=True)
         return results
     finally:

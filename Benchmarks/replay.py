@@ -1,14 +1,20 @@
 """Resume benchmarks for bench.py, through nginx to hyper-demo's chat: a client that missed 1,000
 messages resumes, and a reconnect storm of subscribers cut at once that resume with their
-Last-Event-ID. Every resumed sequence is checked against what was published."""
+Last-Event-ID. Every resumed sequence is checked against what was published.
+
+Chat is for the signed-in: `run` signs in once per port (as user 1, demo_session), and every
+stream, post and cut carries that session's cookie (and, unsafe, its CSRF token)."""
 
 import asyncio
 import concurrent.futures
 import re
 import statistics
+import threading
 import time
 import urllib.parse
 import urllib.request
+
+import demo_session
 
 MESSAGE_ID = re.compile(rb"event: message\nid: (\d+)\n")
 RESET_ID = re.compile(rb"event: reset\nid: (\d+)\n")
@@ -19,15 +25,31 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else None
 
 
+_sessions = {}
+_sessions_lock = threading.Lock()
+
+
+def session(port):
+    """The session this module uses at `port`, signed in on first use."""
+    with _sessions_lock:
+        if port not in _sessions:
+            _sessions[port] = demo_session.sign_in(port)
+        return _sessions[port]
+
+
 def post(port, room, text):
     """Posts one chat message; returns its id."""
-    body = urllib.parse.urlencode({"user": "bench", "text": text}).encode()
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/chat/{room}/messages", data=body, timeout=30) as response:
+    body = urllib.parse.urlencode({"text": text}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/chat/{room}/messages", data=body,
+                                     headers=session(port).headers)
+    with urllib.request.urlopen(request, timeout=30) as response:
         return int(response.read().decode().removeprefix("Published as event ").rstrip("."))
 
 
 def cut(port, room):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/debug/chat/{room}/cut", data=b"", timeout=30) as response:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/debug/chat/{room}/cut", data=b"",
+                                     headers=session(port).headers)
+    with urllib.request.urlopen(request, timeout=30) as response:
         response.read()
 
 
@@ -36,7 +58,7 @@ async def read_stream(port, room, last_id, until_id, ids):
     appending each message id to `ids`, until it has `until_id` or the stream ends."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(f"GET /chat/{room}/stream HTTP/1.0\r\nHost: bench\r\nAccept: text/event-stream\r\n"
-                 f"Last-Event-ID: {last_id}\r\n\r\n".encode())
+                 f"Cookie: {session(port).cookie}\r\nLast-Event-ID: {last_id}\r\n\r\n".encode())
     buffer = b""
     try:
         while True:
@@ -165,6 +187,7 @@ def fan_out(port, subscribers, posts=200, rate=400):
 
 
 def run(port):
+    session(port)  # signed in before anything is timed
     results = {}
     print("  resume after 1,000 missed messages ...", flush=True)
     results["resume"] = resume(port)

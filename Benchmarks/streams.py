@@ -2,13 +2,18 @@
 through nginx on 127.0.0.1. Held streams and fan-out use Benchmarks/sse-client (C, epoll, one
 thread: an asyncio client could not read 10,000 streams on time and measured itself); the
 disconnect trials, one stream at a time, use asyncio here. Every phase is bounded in time and
-count and closes what it opened."""
+count and closes what it opened.
+
+Notifications are the signed-in's: fan-out signs in (as user 1, demo_session) and subscribes to
+that user's own stream with the session's cookie, and publishes with its cookie and CSRF token."""
 import asyncio
 import json
 import subprocess
 import time
 import urllib.parse
 import urllib.request
+
+import demo_session
 
 
 def percentile(values, fraction):
@@ -52,11 +57,20 @@ class Client:
     streams still open so the backend can be sampled; closing its stdin lets it close them and
     print its figures as JSON. It bounds itself in time; the context closes it whatever happens."""
 
-    def __init__(self, binary, mode, port, path, count, budget, rate=2000, connect_timeout=30, **options):
+    def __init__(self, binary, mode, port, path, count, budget, rate=2000, connect_timeout=30, cookies=(),
+                 **options):
         """`budget`: seconds the client may run once its streams are open (opening them takes
-        count / rate seconds and up to connect_timeout more)."""
-        command = [binary, mode, "--port", str(port), "--path", path, "--streams", str(count), "--rate", str(rate),
-                   "--connect-timeout", str(connect_timeout), "--limit", str(count / rate + connect_timeout + budget)]
+        count / rate seconds and up to connect_timeout more). `port`: one port, or a list of them
+        over which the streams are spread in turn; `cookies`: the `Cookie` header's value to send,
+        none, one for every port, or one per port."""
+        ports = port if isinstance(port, (list, tuple)) else [port]
+        command = [binary, mode]
+        for each in ports:
+            command += ["--port", str(each)]
+        for cookie in cookies:
+            command += ["--cookie", cookie]
+        command += ["--path", path, "--streams", str(count), "--rate", str(rate),
+                    "--connect-timeout", str(connect_timeout), "--limit", str(count / rate + connect_timeout + budget)]
         for name, value in options.items():
             command += [f"--{name.replace('_', '-')}", str(value)]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -99,19 +113,32 @@ def hold_streams(client, port, count, seconds, app_pid, every_ms=1000):
     return result
 
 
-def fan_out(client, port, count, publishes, app_pid):
-    """N subscribers of one topic; each publish (a timestamp as title) timed to every receipt."""
-    user = 4242
-    with Client(client, "fanout", port, f"/notifications/stream?user_id={user}", count,
-                budget=1 + publishes * 32 + 60, wait=30) as subscribers:
+def publish(port, session, user, title, message):
+    """Sends a notification to `user` through `port` as `session`; returns the status."""
+    body = urllib.parse.urlencode({"user_id": user, "title": title, "message": message}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/notifications", data=body, headers=session.headers)
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+        return response.status
+
+
+def fan_out(client, port, count, publishes, app_pid, sessions=None):
+    """N subscribers of one topic (user 1's notifications, with user 1's session); each publish
+    (a timestamp as title) timed to every receipt. `port` may be a list, one per instance: the
+    subscribers are spread over them and the publishes go to each in turn, each with `sessions`'
+    session for it (signed in at each port by default)."""
+    ports = port if isinstance(port, (list, tuple)) else [port]
+    sessions = sessions or [demo_session.sign_in(each, user_id=1) for each in ports]
+    user = 1
+    with Client(client, "fanout", ports, "/notifications/stream", count, budget=1 + publishes * 32 + 60, wait=30,
+                cookies=[session.cookie for session in sessions]) as subscribers:
         subscribers.expect("ready")
         time.sleep(1)
         publish_errors = []
-        for _ in range(publishes):
-            body = urllib.parse.urlencode({"user_id": user, "title": f"{time.time():.6f}", "message": "fan-out"}).encode()
+        for number in range(publishes):
+            target = number % len(ports)
             try:
-                urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/notifications", data=body),
-                                       timeout=30).read()
+                publish(ports[target], sessions[target], user, f"{time.time():.6f}", "fan-out")
             except OSError as error:  # every request thread busy with a stream: the POST waits in the backlog
                 publish_errors.append(str(error))
             time.sleep(2)

@@ -11,8 +11,17 @@
  *           start is estimated as the earliest arrival − K·I over ticks K >= 1; ticks due before
  *           the end − 0.5 s count; tick 0 leaves as the stream opens, while the others are still
  *           being opened, so it counts as delivered but not for lateness.
- *   fanout  PATH is /notifications/stream?user_id=N: each `notification` event carries its send
- *           time as <strong>TIMESTAMP</strong>; it reports send → arrival delays.
+ *   fanout  PATH is /notifications/stream (the signed-in user's, so with --cookie): each
+ *           `notification` event carries its send time as <strong>TIMESTAMP</strong>; it reports
+ *           send → arrival delays.
+ *
+ * --cookie C (or, without it, the environment's SSE_CLIENT_COOKIE) sends `Cookie: C` with every
+ * request: a session's cookie, for streams that are only the signed-in's (the demo's chat and
+ * notifications). Without either, no Cookie header is sent.
+ *
+ * --port and --cookie may be repeated (up to 8 times; one cookie, or as many as ports): streams are
+ * then spread over the ports in turn, stream K to the (K mod n)th port with its cookie. For
+ * instances that each know only their own sessions, each behind its own nginx.
  *
  * It talks to the driver in lines:
  *   stdout  ready          every stream is open or has failed
@@ -25,7 +34,8 @@
  * --limit for the whole run; it closes every socket and exits by itself.
  *
  * Usage: sse-client hold|fanout --port P --path PATH --streams N [--rate PER_S]
- *        [--connect-timeout S] [--limit S] [--seconds S --interval-ms I] [--wait S]
+ *        [--connect-timeout S] [--limit S] [--seconds S --interval-ms I] [--wait S] [--cookie C]
+ *        (--port P --cookie C repeated: streams spread over the ports)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -59,10 +69,15 @@ struct stream {
 
 struct tick { uint32_t stream, tick; double arrival; };
 
+enum { MAX_PORTS = 8 };
+
 static struct {
     bool fanout;
-    int port;
+    int ports[MAX_PORTS];
+    unsigned port_count;
     const char *path;
+    const char *cookies[MAX_PORTS];  /* the Cookie header's value for each port, or NULL for none */
+    unsigned cookie_count;
     unsigned streams;
     double rate, connect_timeout, limit, seconds, interval, wait;
 } options = {.rate = 2000, .connect_timeout = 30, .limit = 600, .seconds = 20, .interval = 1, .wait = 30};
@@ -101,7 +116,8 @@ static void close_stream(struct stream *stream) {
 }
 
 static void open_stream(struct stream *stream) {
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(options.port),
+    unsigned target = (unsigned)(stream - streams) % options.port_count;
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(options.ports[target]),
                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     stream->state = CONNECTING;
     stream->opened = now(CLOCK_MONOTONIC);
@@ -125,9 +141,11 @@ static void open_stream(struct stream *stream) {
 static void send_request(struct stream *stream) {
     int error = 0;
     socklen_t length = sizeof error;
-    char request[512];
+    const char *cookie = options.cookies[(unsigned)(stream - streams) % options.port_count];
+    char request[1024];
     int size = snprintf(request, sizeof request,
-                        "GET %s HTTP/1.0\r\nHost: bench\r\nAccept: text/event-stream\r\n\r\n", options.path);
+                        "GET %s HTTP/1.0\r\nHost: bench\r\nAccept: text/event-stream\r\n%s%s%s\r\n", options.path,
+                        cookie ? "Cookie: " : "", cookie ? cookie : "", cookie ? "\r\n" : "");
     struct epoll_event event = {.events = EPOLLIN, .data.u32 = (uint32_t)(stream - streams)};
     if (getsockopt(stream->fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0 || error
         || send(stream->fd, request, size, MSG_NOSIGNAL) != size
@@ -357,7 +375,9 @@ static void report_fanout(void) {
 
 static void usage(void) {
     fprintf(stderr, "usage: sse-client hold|fanout --port P --path PATH --streams N [--rate PER_S]\n"
-                    "       [--connect-timeout S] [--limit S] [--seconds S --interval-ms I] [--wait S]\n");
+                    "       [--connect-timeout S] [--limit S] [--seconds S --interval-ms I] [--wait S]\n"
+                    "       [--cookie C]  (default: $SSE_CLIENT_COOKIE, if set)\n"
+                    "       --port and --cookie repeated, as many of each: streams spread over the ports\n");
     exit(2);
 }
 
@@ -367,7 +387,8 @@ static void parse(int argc, char **argv) {
         {"streams", required_argument, NULL, 'n'}, {"rate", required_argument, NULL, 'r'},
         {"connect-timeout", required_argument, NULL, 'c'}, {"limit", required_argument, NULL, 'l'},
         {"seconds", required_argument, NULL, 's'}, {"interval-ms", required_argument, NULL, 'i'},
-        {"wait", required_argument, NULL, 'w'}, {NULL, 0, NULL, 0}};
+        {"wait", required_argument, NULL, 'w'}, {"cookie", required_argument, NULL, 'k'},
+        {NULL, 0, NULL, 0}};
     if (argc < 2 || (strcmp(argv[1], "hold") && strcmp(argv[1], "fanout")))
         usage();
     options.fanout = !strcmp(argv[1], "fanout");
@@ -375,7 +396,11 @@ static void parse(int argc, char **argv) {
     for (int option; (option = getopt_long(argc, argv, "", known, NULL)) != -1;) {
         double value = strtod(optarg ? optarg : "", NULL);
         switch (option) {
-        case 'p': options.port = (int)value; break;
+        case 'p':
+            if (options.port_count == MAX_PORTS || (int)value <= 0)
+                usage();
+            options.ports[options.port_count++] = (int)value;
+            break;
         case 'u': options.path = optarg; break;
         case 'n': options.streams = (unsigned)value; break;
         case 'r': options.rate = value; break;
@@ -384,11 +409,26 @@ static void parse(int argc, char **argv) {
         case 's': options.seconds = value; break;
         case 'i': options.interval = value / 1000; break;
         case 'w': options.wait = value; break;
+        case 'k':
+            if (options.cookie_count == MAX_PORTS || strlen(optarg) > 400 || strpbrk(optarg, "\r\n"))
+                usage();
+            options.cookies[options.cookie_count++] = *optarg ? optarg : NULL;
+            break;
         default: usage();
         }
     }
-    if (optind != argc || options.port <= 0 || !options.path || !options.streams || options.rate <= 0
-        || options.interval <= 0 || strlen(options.path) > 400)
+    const char *environment = getenv("SSE_CLIENT_COOKIE");
+    if (options.cookie_count == 0 && environment && *environment) {
+        if (strlen(environment) > 400 || strpbrk(environment, "\r\n"))
+            usage();
+        options.cookies[options.cookie_count++] = environment;
+    }
+    if (options.cookie_count == 1)  /* one cookie goes with every port */
+        for (unsigned index = 1; index < options.port_count; index++)
+            options.cookies[index] = options.cookies[0];
+    if (optind != argc || options.port_count == 0 || !options.path || !options.streams || options.rate <= 0
+        || options.interval <= 0 || strlen(options.path) > 400
+        || (options.cookie_count > 1 && options.cookie_count != options.port_count))
         usage();
 }
 

@@ -118,10 +118,11 @@ struct DescriptorExhaustionTests {
             let maxThreads = try #require(server.appLog.firstMatch(of: #/max-threads=(\d+)\s/#).flatMap { Int($0.1) })
             #expect((80...128).contains(maxStreams) && (40...64).contains(maxThreads), "\(maxStreams), \(maxThreads)")
             let port = server.port
+            let client = try await server.signedIn()  // chat streams are for the signed-in
             // Blocking socket work, off the cooperative pool.
             let (heads, pageStatuses) = try await DedicatedThread.run {
                 let streams = (0..<(maxStreams + 40)).compactMap { index in
-                    try? HTTPSocket(port: port, path: "/chat/crowd\(index)/stream")
+                    try? HTTPSocket(port: port, path: "/chat/crowd\(index)/stream", headers: client.headers)
                 }
                 let heads = streams.map { $0.read(until: "\r\n\r\n", timeout: .seconds(10)) }
                 let pageStatuses = try (0..<30).map { _ in  // while the streams are held

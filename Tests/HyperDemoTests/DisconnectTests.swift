@@ -38,9 +38,10 @@ struct DisconnectTests {
         return (last, ContinuousClock.now)
     }
 
-    private func openStreams(_ count: Int, on server: LiveServer) throws -> [HTTPSocket] {
+    /// Opens `count` chat streams as the signed-in `client` and waits for each to connect.
+    private func openStreams(_ count: Int, on server: LiveServer, as client: LiveClient) throws -> [HTTPSocket] {
         let connections = try (0..<count).map { index in
-            try HTTPSocket(port: server.port, path: "/chat/leak\(index % 10)/stream")
+            try HTTPSocket(port: server.port, path: "/chat/leak\(index % 10)/stream", headers: client.headers)
         }
         for connection in connections {
             let received = connection.read(until: "event: connected")
@@ -58,9 +59,10 @@ struct DisconnectTests {
 
     private func measureCancelLatency(_ wireProtocol: WireProtocol) async throws {
         try await LiveServer.withDemo(wireProtocol) { server in
+            let client = try await server.signedIn()
             // Hang-ups and polls run on their own thread: the figure is the server's, not the time
             // this process's cooperative pool took to come back to the test.
-            let hangUps = try await DedicatedThread.run { try hangUpTenTimes(on: server) }
+            let hangUps = try await DedicatedThread.run { try hangUpTenTimes(on: server, as: client) }
             for hangUp in hangUps {
                 #expect(hangUp.greeting.contains("event: connected"))
                 #expect(hangUp.subscriptionsBefore == 1)
@@ -86,11 +88,12 @@ struct DisconnectTests {
         let latency: Duration
     }
 
-    /// Ten times: opens a stream on a silent subscription, hangs up, and polls until the route's
-    /// task and subscription are gone.
-    private func hangUpTenTimes(on server: LiveServer) throws -> [HangUp] {
+    /// Ten times: opens a stream on a silent subscription as the signed-in `client`, hangs up, and
+    /// polls until the route's task and subscription are gone.
+    private func hangUpTenTimes(on server: LiveServer, as client: LiveClient) throws -> [HangUp] {
         try (0..<10).map { _ in
-            var connection: HTTPSocket? = try HTTPSocket(port: server.port, path: "/chat/silent/stream")
+            var connection: HTTPSocket? = try HTTPSocket(
+                port: server.port, path: "/chat/silent/stream", headers: client.headers)
             let greeting = connection!.read(until: "event: connected")
             let subscriptionsBefore = try counts(server).hubSubscriptions
             let closed = ContinuousClock.now
@@ -112,10 +115,11 @@ struct DisconnectTests {
         arguments: WireProtocol.allCases)
     func twoHundredStreams(wireProtocol: WireProtocol) async throws {
         try await LiveServer.withDemo(wireProtocol) { server in
+            let client = try await server.signedIn()
             let initial = try counts(server)
             var settled: Counts?
             for round in 1...3 {
-                var connections = try openStreams(200, on: server)
+                var connections = try openStreams(200, on: server, as: client)
                 // The 200 connections arrive at once and briefly take a thread each until their
                 // header is out; the spares then leave (see the settling below). Streams that held
                 // their threads would keep more than 200.

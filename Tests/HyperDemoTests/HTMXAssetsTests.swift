@@ -21,7 +21,10 @@ struct HTMXAssetsTests {
     @Test("with HYPER_HTMX_CDN=1 pages load htmx and its SSE extension from jsDelivr")
     func fromTheCDN() async throws {
         try await LiveServer.withDemo(environment: ["HYPER_HTMX_CDN": "1"]) { server in
-            let page = try await server.request("/chat/lobby").body
+            let client = try await server.signedIn()  // the chat page is for the signed-in
+            let response = try await client.request("/chat/lobby")
+            #expect(response.status == 200)
+            let page = response.body
             #expect(
                 page.contains("<script src=\"https://cdn.jsdelivr.net/npm/htmx.org@2.0.10/dist/htmx.min.js\"></script>")
             )

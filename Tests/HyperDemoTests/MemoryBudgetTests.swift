@@ -9,12 +9,13 @@ import Testing
 struct MemoryBudgetTests {
     private static let mebibyte = 1024 * 1024
 
-    /// Posts `text` by Ann to `room` with a raw connection (curl's arguments cannot carry a
-    /// megabyte); returns the response's status line.
-    private static func post(_ text: String, to room: String, port: Int) throws -> String {
+    /// Posts `text` to `room` as the signed-in `client` (its cookie and CSRF token) with a raw
+    /// connection (curl's arguments cannot carry a megabyte); returns the response's status line.
+    private static func post(_ text: String, to room: String, port: Int, as client: LiveClient) throws -> String {
         let connection = try HTTPSocket(
             port: port, path: "/chat/\(room)/messages", method: "POST",
-            headers: ["Content-Type: application/x-www-form-urlencoded"], body: Array("user=Ann&text=\(text)".utf8))
+            headers: ["Content-Type: application/x-www-form-urlencoded"] + client.headers,
+            body: Array("text=\(text)".utf8))
         let response = connection.read(until: "\r\n", timeout: .seconds(20))
         return String(response.prefix { $0 != "\r" })
     }
@@ -28,10 +29,11 @@ struct MemoryBudgetTests {
     func messageLimit() async throws {
         try await LiveServer.withDemo(build: .release) { server in
             let port = server.port
+            let grace = try await server.signedIn(as: 2)
             let statuses = try await DedicatedThread.run {
                 (
-                    over: try Self.post(String(repeating: "x", count: 300 * 1024), to: "big", port: port),
-                    under: try Self.post(String(repeating: "x", count: 200 * 1024), to: "big", port: port)
+                    over: try Self.post(String(repeating: "x", count: 300 * 1024), to: "big", port: port, as: grace),
+                    under: try Self.post(String(repeating: "x", count: 200 * 1024), to: "big", port: port, as: grace)
                 )
             }
             #expect(statuses.over.hasPrefix("HTTP/1.1 413 "), "\(statuses.over)")
@@ -50,11 +52,12 @@ struct MemoryBudgetTests {
         ]
         try await LiveServer.withDemo(arguments: arguments, build: .release) { server in
             let port = server.port
+            let grace = try await server.signedIn(as: 2)
             let text = String(repeating: "x", count: 1_000_000)
-            _ = try await DedicatedThread.run { try Self.post("warm-up", to: "warm-up", port: port) }
+            _ = try await DedicatedThread.run { try Self.post("warm-up", to: "warm-up", port: port, as: grace) }
             let baseline = try Self.residentMiB(server)
             let statuses = try await DedicatedThread.run {
-                try (0..<120).map { try Self.post(text, to: "room\($0)", port: port) }
+                try (0..<120).map { try Self.post(text, to: "room\($0)", port: port, as: grace) }
             }
             #expect(statuses.allSatisfy { $0.hasPrefix("HTTP/1.1 200 ") }, "\(Set(statuses))")
             let loaded = try Self.residentMiB(server)
@@ -81,17 +84,18 @@ struct MemoryBudgetTests {
         ]
         try await LiveServer.withDemo(arguments: arguments, build: .release) { server in
             let port = server.port
+            let grace = try await server.signedIn(as: 2)
             let baseline = try Self.residentMiB(server)
             let streams = try await DedicatedThread.run {
                 let streams = try (0..<150).map { _ in
-                    try HTTPSocket(port: port, path: "/chat/flood/stream", receiveBuffer: 4096)
+                    try HTTPSocket(port: port, path: "/chat/flood/stream", headers: grace.headers, receiveBuffer: 4096)
                 }
                 return streams.map { $0.read(until: "event: connected").contains("event: connected") ? $0 : nil }
             }
             #expect(streams.allSatisfy { $0 != nil }, "every stream connected")
             let text = String(repeating: "x", count: 5_000_000)
             let statuses = try await DedicatedThread.run {
-                try (0..<3).map { _ in try Self.post(text, to: "flood", port: port) }
+                try (0..<3).map { _ in try Self.post(text, to: "flood", port: port, as: grace) }
             }
             #expect(statuses.allSatisfy { $0.hasPrefix("HTTP/1.1 200 ") }, "\(statuses)")
             try await Task.sleep(for: .seconds(3))

@@ -6,13 +6,12 @@ import Testing
 /// retried with its `Idempotency-Key` is stored once.
 @Suite("Posts to topics in PostgreSQL: failures and retries", .serialized)
 struct PostOutcomeTests {
-    private let eventStream = ["-H", "Accept: text/event-stream"]
-
     @Test(
         "a post answered 503 while the events table is locked is never stored nor delivered, even after the lock goes")
     func lockedTable() async throws {
         try await PostgresCluster.with(instances: 1, build: .release) { cluster in
-            let stream = try CurlStream(cluster.url(of: 0, "/chat/locked/stream"), arguments: eventStream)
+            let stream = try CurlStream(
+                cluster.url(of: 0, "/chat/locked/stream"), arguments: cluster.streamArguments(of: 0))
             defer { stream.stop() }
             try await stream.wait(for: "event: connected")
             let folder = cluster.postgres.folder
@@ -42,7 +41,8 @@ struct PostOutcomeTests {
     @Test("a post retried with the same Idempotency-Key gets the first id and is delivered once; a bad key gets 400")
     func retriedWithSameKey() async throws {
         try await PostgresCluster.with(instances: 2, build: .release) { cluster in
-            let stream = try CurlStream(cluster.url(of: 1, "/chat/retry/stream"), arguments: eventStream)
+            let stream = try CurlStream(
+                cluster.url(of: 1, "/chat/retry/stream"), arguments: cluster.streamArguments(of: 1))
             defer { stream.stop() }
             try await stream.wait(for: "event: connected")
             let key = "7d1c3a52-0b9e-4f1e-9a55-2f3c8d1e6b40"

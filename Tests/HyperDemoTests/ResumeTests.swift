@@ -6,10 +6,9 @@ import HyperTesting
 /// when they cannot.
 @Suite("Resuming streams", .serialized)
 struct ResumeTests {
-    /// Posts `text` to `room`; returns the message's id.
-    private func post(_ text: String, to room: String, on server: LiveServer) async throws -> String {
-        let posted = try await LiveServer.request(
-            url: server.baseURL + "/chat/\(room)/messages", method: "POST", body: "user=Ann&text=\(text)")
+    /// Posts `text` to `room` as the signed-in `client`; returns the message's id.
+    private func post(_ text: String, to room: String, as client: LiveClient) async throws -> String {
+        let posted = try await client.request("/chat/\(room)/messages", method: "POST", body: "text=\(text)")
         #expect(posted.status == 200)
         return String(posted.body.dropFirst("Published as event ".count).dropLast())
     }
@@ -28,14 +27,16 @@ struct ResumeTests {
     @Test("Last-Event-ID resumes a chat stream: the missed messages with their ids, then live ones")
     func lastEventID() async throws {
         try await LiveServer.withDemo { server in
-            let ids = try await [post("one", to: "r1", on: server), post("two", to: "r1", on: server)]
-            _ = try await post("elsewhere", to: "r2", on: server)
-            let three = try await post("three", to: "r1", on: server)
+            let client = try await server.signedIn()
+            let ids = try await [post("one", to: "r1", as: client), post("two", to: "r1", as: client)]
+            _ = try await post("elsewhere", to: "r2", as: client)
+            let three = try await post("three", to: "r1", as: client)
             let stream = try CurlStream(
-                server.baseURL + "/chat/r1/stream", arguments: ["-H", "Last-Event-ID: \(ids[0])"])
+                server.baseURL + "/chat/r1/stream",
+                arguments: client.curlArguments + ["-H", "Last-Event-ID: \(ids[0])"])
             defer { stream.stop() }
             try await stream.wait(for: "data: <p>three</p>")
-            let four = try await post("four", to: "r1", on: server)
+            let four = try await post("four", to: "r1", as: client)
             try await stream.wait(for: "data: <p>four</p>")
             #expect(messages(in: stream).map(\.id) == [ids[1], three, four])
             #expect(messages(in: stream).map(\.text) == ["two", "three", "four"])
@@ -47,11 +48,14 @@ struct ResumeTests {
     @Test("?after= resumes likewise, and Last-Event-ID wins over it")
     func afterParameter() async throws {
         try await LiveServer.withDemo { server in
+            let client = try await server.signedIn()
             var ids: [String] = []
-            for text in ["a", "b", "c"] { ids.append(try await post(text, to: "q", on: server)) }
-            let byQuery = try CurlStream(server.baseURL + "/chat/q/stream?after=\(ids[0])")
+            for text in ["a", "b", "c"] { ids.append(try await post(text, to: "q", as: client)) }
+            let byQuery = try CurlStream(
+                server.baseURL + "/chat/q/stream?after=\(ids[0])", arguments: client.curlArguments)
             let both = try CurlStream(
-                server.baseURL + "/chat/q/stream?after=\(ids[0])", arguments: ["-H", "Last-Event-ID: \(ids[1])"])
+                server.baseURL + "/chat/q/stream?after=\(ids[0])",
+                arguments: client.curlArguments + ["-H", "Last-Event-ID: \(ids[1])"])
             defer { [byQuery, both].forEach { $0.stop() } }
             for stream in [byQuery, both] { try await stream.wait(for: "data: <p>c</p>") }
             #expect(messages(in: byQuery).map(\.text) == ["b", "c"])
@@ -68,12 +72,14 @@ struct ResumeTests {
         ])
     func invalidIDs(header: String, query: String) async throws {
         try await LiveServer.withDemo { server in
-            let stream = try CurlStream(server.baseURL + "/chat/bad/stream" + query, arguments: ["-i", "-H", header])
+            let client = try await server.signedIn()
+            let stream = try CurlStream(
+                server.baseURL + "/chat/bad/stream" + query, arguments: client.curlArguments + ["-i", "-H", header])
             defer { stream.stop() }
             try await stream.wait(for: "event: reset\nid: ")
             try await stream.wait(for: "data: invalid-id\n\n")
             #expect(stream.text.hasPrefix("HTTP/1.1 200"))
-            _ = try await post("live", to: "bad", on: server)
+            _ = try await post("live", to: "bad", as: client)
             try await stream.wait(for: "data: <p>live</p>")
             #expect(!stream.text.contains("event: x"))
         }
@@ -82,10 +88,12 @@ struct ResumeTests {
     @Test("an id newer than this history, or older than it, gets a reset naming why")
     func unknownAndExpired() async throws {
         try await LiveServer.withDemo { server in
-            let id = try await post("x", to: "u", on: server)
+            let client = try await server.signedIn()
+            let id = try await post("x", to: "u", as: client)
             let unknown = try CurlStream(
-                server.baseURL + "/chat/u/stream", arguments: ["-H", "Last-Event-ID: 9223372036854775807"])
-            let expired = try CurlStream(server.baseURL + "/chat/u/stream?after=1")
+                server.baseURL + "/chat/u/stream",
+                arguments: client.curlArguments + ["-H", "Last-Event-ID: 9223372036854775807"])
+            let expired = try CurlStream(server.baseURL + "/chat/u/stream?after=1", arguments: client.curlArguments)
             defer { [unknown, expired].forEach { $0.stop() } }
             try await unknown.wait(for: "event: reset\nid: \(id)\ndata: unknown-id\n\n")
             try await expired.wait(for: "event: reset\nid: \(id)\ndata: expired\n\n")
@@ -95,15 +103,16 @@ struct ResumeTests {
     @Test("the chat page shows the recent messages and its stream link resumes after the newest")
     func chatPage() async throws {
         try await LiveServer.withDemo { server in
+            let client = try await server.signedIn()
             var ids: [String] = []
-            for index in 1...55 { ids.append(try await post("m\(index)", to: "p", on: server)) }
-            let page = try await server.request("/chat/p")
+            for index in 1...55 { ids.append(try await post("m\(index)", to: "p", as: client)) }
+            let page = try await client.request("/chat/p")
             #expect(page.status == 200)
             #expect(!page.body.contains("<p>m5</p>"))
             #expect(page.body.contains("<p>m6</p>"))
             #expect(page.body.contains("id=\"msg-\(ids[54])\""))
             #expect(page.body.contains("sse-connect=\"/chat/p/stream?after=\(ids[54])\""))
-            let room = try await server.request("/chat/p", headers: ["HX-Request: true", "HX-Target: room"])
+            let room = try await client.request("/chat/p", headers: ["HX-Request: true", "HX-Target: room"])
             #expect(room.body.hasPrefix("<div id=\"room\""))
             #expect(!room.body.contains("<html"))
         }

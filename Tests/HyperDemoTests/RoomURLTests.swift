@@ -24,8 +24,9 @@ struct RoomURLTests {
     @Test("every URL of a room's page names that room and leads back to it")
     func urlsLeadBack() async throws {
         try await LiveServer.withDemo(build: .release) { server async throws in
+            let client = try await server.signedIn()  // rooms are for the signed-in
             for room in Self.hostileRooms {
-                let page = try await server.request("/chat/" + Self.encoded(room))
+                let page = try await client.request("/chat/" + Self.encoded(room))
                 try #require(page.status == 200, "\(room): \(page.status) \(page.body)")
                 #expect(page.body.contains("<h1>Chat room \(Self.escaped(room))</h1>"), "\(room)")
                 let links = Self.links(in: page.body).filter { $0.value.hasPrefix("/chat/") }
@@ -35,7 +36,7 @@ struct RoomURLTests {
                     let path = url.split(separator: "?", maxSplits: 1)[0]
                     let segments = path.split(separator: "/", omittingEmptySubsequences: false)
                     #expect(segments.count >= 3 && segments[2].removingPercentEncoding == room, "\(attribute)=\(url)")
-                    try await Self.expectLeadsBack(attribute: attribute, url: url, to: room, server: server)
+                    try await Self.expectLeadsBack(attribute: attribute, url: url, to: room, client: client)
                 }
             }
         }
@@ -56,24 +57,25 @@ struct RoomURLTests {
         }
     }
 
-    /// Requests `url` as htmx would for `attribute`, and checks the answer is `room`'s.
-    static func expectLeadsBack(attribute: String, url: String, to room: String, server: LiveServer) async throws {
+    /// Requests `url` as htmx would for `attribute` (as the signed-in `client`, with its cookie and,
+    /// for a post, its CSRF token), and checks the answer is `room`'s.
+    static func expectLeadsBack(attribute: String, url: String, to room: String, client: LiveClient) async throws {
         switch attribute {
         case "hx-get":
-            let page = try await server.request(url)
+            let page = try await client.request(url)
             #expect(page.status == 200 && page.body.contains("<h1>Chat room \(escaped(room))</h1>"), "\(url)")
         case "sse-connect":
-            let stream = try await server.request(
+            let stream = try await client.request(
                 url, headers: ["Accept: text/event-stream"], maxTime: .milliseconds(1500))
             #expect(stream.status == 200, "\(url)")
             #expect(try connectedRoom(in: stream.body) == room, "\(url): \(stream.body)")
         default:
             let text = "posted to \(UUID().uuidString)"
-            let post = try await server.request(
+            let post = try await client.request(
                 url, method: "POST", headers: ["Content-Type: application/x-www-form-urlencoded"],
-                body: "user=tester&text=" + encoded(text))
+                body: "text=" + encoded(text))
             #expect(post.status == 200, "\(url): \(post.status) \(post.body)")
-            let page = try await server.request("/chat/" + encoded(room))
+            let page = try await client.request("/chat/" + encoded(room))
             #expect(page.body.contains(text), "the message posted to \(url) is in room \(room)")
         }
     }

@@ -5,14 +5,14 @@ import Testing
 /// (`PostgresCluster`), driven through real nginx and curl.
 @Suite("Instances sharing topics through PostgreSQL", .serialized)
 struct SharedTopicsTests {
-    private let eventStream = ["-H", "Accept: text/event-stream"]
-
     @Test("a message posted on one instance reaches the streams of every instance, in order, with its id")
     func crossInstance() async throws {
         try await PostgresCluster.with(instances: 2) { cluster in
-            let onFirst = try CurlStream(cluster.url(of: 0, "/chat/lobby/stream"), arguments: eventStream)
+            let onFirst = try CurlStream(
+                cluster.url(of: 0, "/chat/lobby/stream"), arguments: cluster.streamArguments(of: 0))
             defer { onFirst.stop() }
-            let onSecond = try CurlStream(cluster.url(of: 1, "/chat/lobby/stream"), arguments: eventStream)
+            let onSecond = try CurlStream(
+                cluster.url(of: 1, "/chat/lobby/stream"), arguments: cluster.streamArguments(of: 1))
             defer { onSecond.stop() }
             try await onFirst.wait(for: "event: connected")
             try await onSecond.wait(for: "event: connected")
@@ -35,7 +35,7 @@ struct SharedTopicsTests {
     func resumeAfterKill() async throws {
         try await PostgresCluster.with(instances: 2) { cluster in
             let clients = try (0..<3).map { _ in
-                try CurlStream(cluster.url(of: 0, "/chat/failover/stream"), arguments: eventStream)
+                try CurlStream(cluster.url(of: 0, "/chat/failover/stream"), arguments: cluster.streamArguments(of: 0))
             }
             defer { clients.forEach { $0.stop() } }
             for client in clients { try await client.wait(for: "event: connected") }
@@ -49,11 +49,13 @@ struct SharedTopicsTests {
             for index in 10..<20 {
                 posted.append(try #require(try await cluster.post("m\(index)", to: "failover", via: 1).id))
             }
+            // Through the shared nginx, which now leads to instance 1 only: with instance 1's
+            // session (sessions are each instance's own; see `PostgresCluster`).
             let resumed = try clients.map { client in
                 let lastID = Self.lastID(in: client.text) ?? 0
                 return try CurlStream(
                     cluster.shared.url("/chat/failover/stream"),
-                    arguments: eventStream + ["-H", "Last-Event-ID: \(lastID)"])
+                    arguments: cluster.streamArguments(of: 1) + ["-H", "Last-Event-ID: \(lastID)"])
             }
             defer { resumed.forEach { $0.stop() } }
             for index in 20..<30 {
@@ -74,7 +76,8 @@ struct SharedTopicsTests {
         try await PostgresCluster.with(instances: 2) { cluster in
             let streams = try (0..<2).map { index in
                 try CurlStream(
-                    cluster.url(of: index, "/chat/restart/stream"), arguments: eventStream, timeout: .seconds(90))
+                    cluster.url(of: index, "/chat/restart/stream"), arguments: cluster.streamArguments(of: index),
+                    timeout: .seconds(90))
             }
             defer { streams.forEach { $0.stop() } }
             for stream in streams { try await stream.wait(for: "event: connected") }
@@ -107,7 +110,8 @@ struct SharedTopicsTests {
     @Test("the listening connection terminated by the server: the instance listens again and catches up")
     func listenerTerminated() async throws {
         try await PostgresCluster.with(instances: 2) { cluster in
-            let stream = try CurlStream(cluster.url(of: 1, "/chat/terminated/stream"), arguments: eventStream)
+            let stream = try CurlStream(
+                cluster.url(of: 1, "/chat/terminated/stream"), arguments: cluster.streamArguments(of: 1))
             defer { stream.stop() }
             try await stream.wait(for: "event: connected")
             let listeners = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'hyper-listener'"
@@ -135,7 +139,8 @@ struct SharedTopicsTests {
     )
     func gracefulStop() async throws {
         try await PostgresCluster.with(instances: 1) { cluster in
-            let stream = try CurlStream(cluster.url(of: 0, "/chat/stop/stream"), arguments: eventStream)
+            let stream = try CurlStream(
+                cluster.url(of: 0, "/chat/stop/stream"), arguments: cluster.streamArguments(of: 0))
             defer { stream.stop() }
             try await stream.wait(for: "event: connected")
             let posted = try await cluster.post("last words", to: "stop", via: 0)

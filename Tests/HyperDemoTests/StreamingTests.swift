@@ -94,15 +94,17 @@ struct StreamingTests {
         "a chat message reaches every stream of its room, escaped, and no other room", arguments: WireProtocol.allCases)
     func chatIsolation(wireProtocol: WireProtocol) async throws {
         try await LiveServer.withDemo(wireProtocol) { server in
-            let first = try CurlStream(server.baseURL + "/chat/alpha/stream")
-            let second = try CurlStream(server.baseURL + "/chat/alpha/stream")
-            let other = try CurlStream(server.baseURL + "/chat/beta/stream")
+            let ada = try await server.signedIn(as: 1)
+            let grace = try await server.signedIn(as: 2)
+            let first = try CurlStream(server.baseURL + "/chat/alpha/stream", arguments: ada.curlArguments)
+            let second = try CurlStream(server.baseURL + "/chat/alpha/stream", arguments: grace.curlArguments)
+            let other = try CurlStream(server.baseURL + "/chat/beta/stream", arguments: ada.curlArguments)
             defer { [first, second, other].forEach { $0.stop() } }
             for stream in [first, second, other] { try await stream.wait(for: "event: connected\ndata: {\"room\":") }
             #expect(first.text.hasPrefix("event: connected\ndata: {\"room\":\"alpha\",\"time\":\""))
             #expect(other.text.hasPrefix("event: connected\ndata: {\"room\":\"beta\",\"time\":\""))
-            let posted = try await LiveServer.request(
-                url: server.baseURL + "/chat/alpha/messages", method: "POST", body: "user=Eve&text=%3Cb%3Ehi%3C%2Fb%3E")
+            let posted = try await grace.request(
+                "/chat/alpha/messages", method: "POST", body: "text=%3Cb%3Ehi%3C%2Fb%3E")
             #expect(posted.status == 200)
             #expect(posted.body.hasPrefix("Published as event "))
             let id = posted.body.dropFirst("Published as event ".count).dropLast()
@@ -110,7 +112,7 @@ struct StreamingTests {
                 try await stream.wait(for: "data: <p>&lt;b&gt;hi&lt;/b&gt;</p>\n")
                 #expect(
                     stream.text.contains("event: message\nid: \(id)\ndata: <div class=\"message\" id=\"msg-\(id)\">"))
-                #expect(stream.text.contains("data: <strong>Eve</strong>\n"))
+                #expect(stream.text.contains("data: <strong>Grace Hopper</strong>\n"), "the signed-in author")
             }
             try await Task.sleep(for: .milliseconds(300))
             #expect(!other.text.contains("event: message"))
@@ -118,17 +120,18 @@ struct StreamingTests {
     }
 
     @Test(
-        "a notification arrives as an HTML event followed by the unread count as JSON", arguments: WireProtocol.allCases
-    )
+        "a notification arrives as an HTML event followed by the unread count as JSON; the stream is its user's only",
+        arguments: WireProtocol.allCases)
     func notifications(wireProtocol: WireProtocol) async throws {
         try await LiveServer.withDemo(wireProtocol) { server in
-            let stream = try CurlStream(server.baseURL + "/notifications/stream?user_id=5")
+            let grace = try await server.signedIn(as: 2)
+            let ada = try await server.signedIn(as: 1)
+            let stream = try CurlStream(server.baseURL + "/notifications/stream", arguments: grace.curlArguments)
             defer { stream.stop() }
             try await stream.wait(for: "data: <div class=\"info\">Connected to notifications</div>\n\n")
             for title in ["One", "Two"] {
-                let posted = try await LiveServer.request(
-                    url: server.baseURL + "/notifications", method: "POST",
-                    body: "user_id=5&title=\(title)&message=m%26m")
+                let posted = try await ada.request(
+                    "/notifications", method: "POST", body: "user_id=2&title=\(title)&message=m%26m")
                 #expect(posted.body.hasPrefix("Published as event "))
             }
             try await stream.wait(for: "data: {\"unread\":2}\n\n")
@@ -141,7 +144,8 @@ struct StreamingTests {
                 ))
             #expect(events[3].hasPrefix("event: count\nid: "))
             #expect(events[3].hasSuffix("\ndata: {\"unread\":1}\n\n"))
-            #expect(try await LiveServer.request(url: server.baseURL + "/notifications/stream").status == 400)
+            #expect(try await LiveServer.request(url: server.baseURL + "/notifications/stream").status == 401)
+            #expect(try await ada.request("/notifications/stream?user_id=2").status == 403, "not Ada's to read")
         }
     }
 
@@ -190,7 +194,8 @@ struct StreamingTests {
     @Test("a silent stream sends a heartbeat comment after --heartbeat", arguments: WireProtocol.allCases)
     func heartbeat(wireProtocol: WireProtocol) async throws {
         try await LiveServer.withDemo(wireProtocol, arguments: ["--heartbeat", "0.4"]) { server in
-            let stream = try CurlStream(server.baseURL + "/chat/quiet/stream")
+            let client = try await server.signedIn()
+            let stream = try CurlStream(server.baseURL + "/chat/quiet/stream", arguments: client.curlArguments)
             defer { stream.stop() }
             let connected = try await stream.wait(for: "event: connected")
             let heartbeat = try await stream.wait(for: ": heartbeat\n\n")
@@ -203,14 +208,15 @@ struct StreamingTests {
         try await LiveServer.withDemo { server in
             let home = try await server.request("/")
             for link in [
-                "/notifications?user_id=1", "/notifications/stream?user_id=1", "/chat/lobby", "/chat/lobby/stream",
+                "/notifications", "/notifications/stream", "/chat/lobby", "/chat/lobby/stream",
                 "/live-feed", "/stream/feed", "/dashboard-live", "/stream/metrics", "/report/42", "/status/1",
                 "/download/csv", "/sse?every_ms=1000",
             ] {
                 #expect(home.body.contains("href=\"\(link)\""), "\(link)")
             }
-            for path in ["/notifications?user_id=1", "/chat/lobby", "/live-feed", "/dashboard-live", "/status/1"] {
-                let page = try await server.request(path)
+            let ada = try await server.signedIn(as: 1)  // notifications and chat are for the signed-in
+            for path in ["/notifications", "/chat/lobby", "/live-feed", "/dashboard-live", "/status/1"] {
+                let page = try await ada.request(path)
                 #expect(page.status == 200, "\(path)")
                 #expect(page.body.contains("<script src=\"/static/htmx/htmx-2.min.js\"></script>"), "\(path)")
                 #expect(page.body.contains("<script src=\"/static/htmx/ext/hx-sse-2.min.js\"></script>"), "\(path)")

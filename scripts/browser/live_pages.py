@@ -5,13 +5,20 @@ Usage: live_pages.py BASE_URL ARTIFACT_FOLDER
 Each page opens in a window of its own, is checked in the DOM, photographed into
 ARTIFACT_FOLDER/<page>.png and closed, which closes its streams; the server's open streams must
 then drop back to none. Prints every failure and exits 1 if there was any.
+
+Chat is for the signed-in: the browser first signs in as Ada (user 1) through the /login form,
+and the script's own posts (urllib) are Grace's (user 2), with her session's cookie and the CSRF
+token of her page's <meta name="csrf-token">.
 """
 
 import concurrent.futures
+import html
 import json
+import re
 import signal
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -46,9 +53,46 @@ def check(condition, message):
         raise Failure(message)
 
 
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Hands a redirect back as the response: its Set-Cookie must be read before it is followed."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
 class Demo:
-    def __init__(self, base_url):
+    """The demo at `base_url`, as the script reaches it: signed in as `user_id` with urllib."""
+
+    PASSWORD = "hyper"  # every sample user's, in the demo only
+
+    def __init__(self, base_url, user_id="2"):
         self.base_url = base_url
+        self.cookie = None
+        self.csrf_token = None
+        self.sign_in(user_id)
+
+    def sign_in(self, user_id):
+        """POSTs the sign-in form, keeps the session cookie of its 303, and reads the CSRF token
+        from the page it leads to."""
+        data = urllib.parse.urlencode({"user_id": user_id, "password": self.PASSWORD}).encode()
+        opener = urllib.request.build_opener(NoRedirects)
+        try:
+            response = opener.open(self.base_url + "/login", data=data, timeout=TIMEOUT)
+            status, headers = response.status, response.headers
+            response.close()
+        except urllib.error.HTTPError as error:  # the 303, handed back unfollowed
+            status, headers = error.code, error.headers
+        check(status == 303, f"POST /login as user {user_id} answered {status}, not 303")
+        cookies = [value.split(";", 1)[0] for value in headers.get_all("Set-Cookie") or []]
+        check(cookies, "POST /login set no cookie")
+        self.cookie = "; ".join(cookies)
+        location = urllib.parse.urljoin(self.base_url + "/login", headers["Location"])
+        request = urllib.request.Request(location, headers={"Cookie": self.cookie})
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            page = response.read().decode()
+        match = re.search(r'<meta name="csrf-token" content="([^"]*)"', page)
+        check(match, f"the page after signing in ({location}) carries no csrf-token meta tag")
+        self.csrf_token = html.unescape(match.group(1))
 
     def counts(self):
         with urllib.request.urlopen(self.base_url + "/debug/counts", timeout=TIMEOUT) as response:
@@ -56,7 +100,9 @@ class Demo:
 
     def post(self, path, fields=None):
         data = urllib.parse.urlencode(fields or {}).encode()
-        with urllib.request.urlopen(self.base_url + path, data=data, timeout=TIMEOUT) as response:
+        headers = {"Cookie": self.cookie, "X-CSRF-Token": self.csrf_token}
+        request = urllib.request.Request(self.base_url + path, data=data, headers=headers)
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             check(response.status == 200, f"POST {path} answered {response.status}")
 
     def wait_for_subscriptions(self, expected):
@@ -89,6 +135,30 @@ def start_browser():
     driver.set_page_load_timeout(TIMEOUT)
     driver.set_script_timeout(TIMEOUT)
     return driver
+
+
+def sign_in(driver, demo, user_id="1", name="Ada Lovelace"):
+    """Signs the browser in through the /login form, in a window of its own (the cookie then goes
+    with every window), checks it lands on the user's notifications, and closes the window, which
+    closes the page's stream (navigating away may keep the page, and its stream, in the
+    back/forward cache)."""
+    home = driver.current_window_handle
+    driver.switch_to.new_window("window")
+    driver.get(demo.base_url + "/login")
+    Select(driver.find_element(By.NAME, "user_id")).select_by_value(user_id)
+    driver.find_element(By.NAME, "password").send_keys(Demo.PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+    try:
+        wait_for("the notifications page after signing in", lambda: driver.current_url.endswith("/notifications"))
+    except Failure as failure:
+        page = driver.execute_script("return document.body ? document.body.innerText : ''")[:200]
+        raise Failure(f"{failure}; the browser shows {driver.current_url}: {page!r}") from None
+    heading = wait_for("the notifications heading", lambda: texts(driver, "h1"))
+    check(heading == [f"Notifications for {name}"], f"signed in, the notifications page reads {heading}")
+    signed_in = texts(driver, "#signed-in-as")
+    check(signed_in == [f"Signed in as {name}"], f"the page says {signed_in}, not signed in as {name}")
+    driver.close()
+    driver.switch_to.window(home)
 
 
 def open_page(driver, url):
@@ -150,12 +220,15 @@ def check_chat(driver, demo):
     open_page(driver, room)
     second = driver.current_window_handle
     demo.wait_for_subscriptions(2)
-    sent = [(first, "Ada", "<b>bold?</b> & <script>alert(1)</script>"), (second, "Grace", "Hello, Ada!")]
+    # The author is whoever is signed in: Ada in both windows of the browser.
+    sent = [
+        (first, "Ada Lovelace", "<b>bold?</b> & <script>alert(1)</script>"),
+        (second, "Ada Lovelace", "Hello, Ada!"),
+    ]
     for window, user, text in sent:
         driver.switch_to.window(window)
-        driver.find_element(By.NAME, "user").send_keys(user)
         driver.find_element(By.NAME, "text").send_keys(text)
-        driver.find_element(By.TAG_NAME, "button").click()
+        driver.find_element(By.CSS_SELECTOR, "main form button").click()
         text_field = driver.find_element(By.NAME, "text")
         wait_for("the form to be reset after posting", lambda: text_field.get_attribute("value") == "")
     expected = [(user, text) for _, user, text in sent]
@@ -178,7 +251,7 @@ def check_chat_reconnect(driver, demo):
     def send(count):
         for _ in range(count):
             text = f"message {len(sent) + 1}"
-            demo.post(f"/chat/{room}/messages", {"user": "Bot", "text": text})
+            demo.post(f"/chat/{room}/messages", {"text": text})
             sent.append(text)
             time.sleep(0.02)
 
@@ -213,7 +286,7 @@ def check_chat_reset(driver, demo):
     demo.wait_for_subscriptions(1)
     demo.post(f"/debug/chat/{room}/cut?refuse=4")
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as posters:
-        list(posters.map(lambda number: demo.post(f"/chat/{room}/messages", {"user": "Bot", "text": f"m{number}"}),
+        list(posters.map(lambda number: demo.post(f"/chat/{room}/messages", {"text": f"m{number}"}),
                          range(1, 1101)))
     wait_for("the room re-rendered after reset", lambda: len(texts(driver, "#messages .message p")) == 50, timeout=30)
     shown = texts(driver, "#messages .message p")
@@ -221,7 +294,7 @@ def check_chat_reset(driver, demo):
     resets = driver.execute_script("return window.resets")
     check(resets == 1, f"the page received {resets} reset events, not 1")
     demo.wait_for_subscriptions(1)
-    demo.post(f"/chat/{room}/messages", {"user": "Bot", "text": "after the reset"})
+    demo.post(f"/chat/{room}/messages", {"text": "after the reset"})
     wait_for("a live message after the reset", lambda: texts(driver, "#messages .message p")[-1:] == ["after the reset"])
     check(len(texts(driver, "#messages .message p")) == 51, "the live message arrived more than once")
 
@@ -233,7 +306,7 @@ def check_status(driver, demo):
     demo.wait_for_subscriptions(1)
     for status in ["away", "online", "away"]:
         Select(driver.find_element(By.NAME, "status")).select_by_visible_text(status)
-        driver.find_element(By.TAG_NAME, "button").click()
+        driver.find_element(By.CSS_SELECTOR, "main form button").click()  # not the nav's sign-out
         # One element with that id, updated in place: never two, never a list.
         wait_for(f"the status to become {status}", lambda: texts(driver, "[id='status']") == [f"Status: {status}"])
 
@@ -256,11 +329,21 @@ def refused_reconnection(message):
 def main(base_url, artifacts):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("live_pages.py: stopped by SIGTERM"))
     artifacts.mkdir(parents=True, exist_ok=True)
-    demo = Demo(base_url)
+    try:
+        demo = Demo(base_url)
+    except (Failure, OSError) as failure:
+        print(f"FAILED signing in with urllib: {failure}", flush=True)
+        return 1
     failures = []
     driver = start_browser()
     home = driver.current_window_handle
     try:
+        try:
+            sign_in(driver, demo)
+            demo.wait_until_no_streams("the sign-in")
+        except (Failure, WebDriverException) as failure:
+            print(f"FAILED sign-in: {failure}", flush=True)
+            return 1
         for name, check_page in [
             ("live-feed", check_live_feed),
             ("dashboard-live", check_dashboard),

@@ -4,22 +4,29 @@ import HyperTesting
 /// Several `hyper-demo` instances sharing their topics through a private PostgreSQL server, in
 /// one scratch directory: each behind a private nginx of its own (`url(of:_:)`), and all behind
 /// one more nginx whose upstream lists them all (`sharedURL(_:)`), as in production.
+///
+/// Chat is for the signed-in, and the demo keeps its sessions in each instance's memory (not in
+/// PostgreSQL): `clients[i]` is signed in as user 1 through instance `i`'s own nginx, and its
+/// cookie is good on that instance only.
 final class PostgresCluster {
     let scratch: ScratchDirectory
     let postgres: PrivatePostgres
     let instances: [LiveApp]
     private let nginxes: [LiveNginx]
     let shared: LiveNginx
+    /// A client signed in to each instance, through its own nginx.
+    let clients: [LiveClient]
 
     private init(
         scratch: ScratchDirectory, postgres: PrivatePostgres, instances: [LiveApp], nginxes: [LiveNginx],
-        shared: LiveNginx
+        shared: LiveNginx, clients: [LiveClient]
     ) {
         self.scratch = scratch
         self.postgres = postgres
         self.instances = instances
         self.nginxes = nginxes
         self.shared = shared
+        self.clients = clients
     }
 
     /// Runs `body` with `count` instances of `build` started with `arguments`; stops everything
@@ -77,9 +84,14 @@ final class PostgresCluster {
             nginx: try ProjectPaths.nginxBinary())
         nginxStarted(shared)
         nginxes.append(shared)
+        var clients: [LiveClient] = []
+        for index in 0..<count {
+            clients.append(try await LiveClient.signedIn(to: nginxes[index].url(""), as: 1))
+        }
         return try await body(
             PostgresCluster(
-                scratch: scratch, postgres: postgres, instances: instances, nginxes: nginxes, shared: shared))
+                scratch: scratch, postgres: postgres, instances: instances, nginxes: nginxes, shared: shared,
+                clients: clients))
     }
 
     /// `path` on the nginx in front of instance `index` alone.
@@ -87,17 +99,25 @@ final class PostgresCluster {
         nginxes[index].url(path)
     }
 
-    /// Posts `text` to chat `room` through instance `index`, with the header `Idempotency-Key:
-    /// idempotencyKey` if given; returns the HTTP status and the message's id when it was stored.
+    /// curl's arguments for an event stream of instance `index` (through its nginx, or through
+    /// the shared one when it leads there): `Accept: text/event-stream` and the cookie of
+    /// `clients[index]`.
+    func streamArguments(of index: Int) -> [String] {
+        ["-H", "Accept: text/event-stream"] + clients[index].curlArguments
+    }
+
+    /// Posts `text` to chat `room` through instance `index` as `clients[index]` (its cookie and
+    /// CSRF token), with the header `Idempotency-Key: idempotencyKey` if given; returns the HTTP
+    /// status and the message's id when it was stored.
     func post(_ text: String, to room: String, via index: Int, idempotencyKey: String? = nil) async throws
         -> (status: Int, id: Int?)
     {
         let header = idempotencyKey.map { ["--header", "Idempotency-Key: \($0)"] } ?? []
+        let session = clients[index].headers.flatMap { ["--header", $0] }
         let response = try await Curl.run(
             [
-                "--silent", "--include", "--data-urlencode", "user=test", "--data-urlencode", "text=\(text)",
-                url(of: index, "/chat/\(room)/messages"),
-            ] + header)
+                "--silent", "--include", "--data-urlencode", "text=\(text)", url(of: index, "/chat/\(room)/messages"),
+            ] + session + header)
         let parsed = LiveServer.Response(parsing: response.body)
         let id = parsed.body.split(separator: " ").last.flatMap { Int($0.dropLast()) }
         return (parsed.status, parsed.status == 200 ? id : nil)
