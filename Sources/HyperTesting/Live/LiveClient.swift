@@ -9,7 +9,7 @@ import Synchronization
 /// let ada = LiveClient(baseURL: server.baseURL)
 /// try await ada.signIn(form: ["user_id": "1", "password": "hyper"])    // POST /login, then its page
 /// #expect(try await ada.request("/notes", method: "POST", body: "text=hi").status == 200)
-/// let stream = try CurlStream(server.url("/notes/stream"), headers: ada.headers)
+/// let stream = try await ada.request("/notes/stream", maxTime: .seconds(2))   // or `ada.headers` for curl -H
 /// ```
 public final class LiveClient: Sendable {
     /// Where requests go, such as `http://127.0.0.1:8080`.
