@@ -20,7 +20,8 @@ struct KeepAliveTests {
             // With every kept connection idle now, a fresh request is still answered at once.
             let probeStarted = ContinuousClock.now
             #expect(try await server.request("/about").status == 200)
-            #expect(ContinuousClock.now - probeStarted < .seconds(1))
+            // Starved, it would wait for the request timeout (10 s); a loaded machine takes a second or two.
+            #expect(ContinuousClock.now - probeStarted < .seconds(3))
             #expect(ContinuousClock.now - started < .seconds(30))
             #expect((server.app.threads ?? -1) > 4)
         }

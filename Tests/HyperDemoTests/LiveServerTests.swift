@@ -23,6 +23,11 @@ struct LiveServerTests {
 
         let (app, nginx) = server.processIdentifiers
         server.stop()
+        // Gone, not just signalled: allow a loaded machine a moment to reap them.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while (kill(app, 0) == 0 || kill(nginx, 0) == 0) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         #expect(kill(app, 0) != 0 && kill(nginx, 0) != 0, "both processes ended")
         #expect(!FileManager.default.fileExists(atPath: server.folder))
     }
