@@ -28,7 +28,6 @@ import argparse
 import http.client
 import json
 import os
-import re
 import resource
 import selectors
 import shutil
@@ -39,64 +38,31 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
+
+import demo_session
+from bench import Processes
+from stalled_peers import free_port
+from streams import percentile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIRST_EVENT = b"Connected to notifications"
 SIGNED_OUT = b"event: signed-out\ndata: signed-out\n\n"
-CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
 class BenchError(RuntimeError):
     pass
 
 
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else None
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Processes:
-    """Every process this run starts, stopped by its PID in reverse order."""
-
-    def __init__(self, prefix):
-        self.started = []
-        self.log = open(os.path.join(prefix, "processes.log"), "w")
-
-    def start(self, command):
-        process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        self.started.append(process)
-        return process
-
-    def stop(self):
-        for process in reversed(self.started):
-            if process.poll() is None:
-                process.terminate()
-        for process in reversed(self.started):
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        self.log.close()
-
-
-def start_instance(processes, prefix, name, hyper, url=None):
+def start_instance(processes, log, prefix, name, hyper, url=None):
     """One hyper-demo on PREFIX/NAME.sock behind its own nginx; returns the nginx port and the demo."""
     sock = os.path.join(prefix, f"{name}.sock")
     command = [hyper, "--socket", sock, "--log-level", "warning", "--max-streams", "10000"]
-    demo = processes.start(command + (["--postgres", url] if url else []))
+    demo = processes.start(command + (["--postgres", url] if url else []), log)
     nginx_prefix = os.path.join(prefix, f"nginx-{name}")
     port = free_port()
     config = subprocess.run([os.path.join(ROOT, "scripts/private-nginx"), nginx_prefix, str(port), sock],
                             capture_output=True, text=True, check=True).stdout.strip()
-    processes.start(["nginx", "-p", nginx_prefix, "-c", config, "-e", os.path.join(nginx_prefix, "error.log")])
+    processes.start(["nginx", "-p", nginx_prefix, "-c", config, "-e", os.path.join(nginx_prefix, "error.log")], log)
     deadline = time.monotonic() + 60
     while True:
         if demo.poll() is not None:
@@ -114,26 +80,6 @@ def start_instance(processes, prefix, name, hyper, url=None):
         time.sleep(0.2)
 
 
-def sign_in(port):
-    """POST /login (user 1) through nginx; returns the cookie's value and the session's CSRF token."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("POST", "/login", urllib.parse.urlencode({"user_id": 1, "password": "hyper"}),
-                       {"Content-Type": "application/x-www-form-urlencoded"})
-    response = connection.getresponse()
-    response.read()
-    cookie = re.match(r"hyper_session=([^;]+)", response.getheader("Set-Cookie") or "")
-    if response.status != 303 or not cookie:
-        raise BenchError(f"POST /login answered {response.status} {response.getheader('Set-Cookie')!r}")
-    secret = cookie.group(1)
-    connection.request("GET", "/about", headers={"Cookie": f"hyper_session={secret}"})
-    page = connection.getresponse().read().decode()
-    connection.close()
-    token = CSRF.search(page)
-    if not token or "Signed in as" not in page:
-        raise BenchError("the page after sign-in shows no session or carries no csrf-token")
-    return secret, token.group(1)
-
-
 class Stream:
     __slots__ = ("sock", "instance", "data", "ready", "signed_out", "closed", "failed")
 
@@ -142,12 +88,12 @@ class Stream:
         self.ready = self.signed_out = self.closed = self.failed = None
 
 
-def round_trip(ports, streams_each, secret, token, timeout):
+def round_trip(ports, streams_each, session, timeout):
     """One round: streams_each streams on each port, all ready, then POST /logout to ports[0].
     Returns the figures of the round."""
     selector = selectors.DefaultSelector()
     request = (f"GET /notifications/stream HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
-               f"Cookie: hyper_session={secret}\r\n\r\n").encode()
+               f"Cookie: {session.cookie}\r\n\r\n").encode()
     pending = [(instance, port) for _ in range(streams_each) for instance, port in enumerate(ports)]
     streams, opening, ready = [], 0, 0
     deadline = time.monotonic() + timeout
@@ -198,8 +144,8 @@ def round_trip(ports, streams_each, secret, token, timeout):
         # Sign out on instance 1, timing from the moment its request is sent.
         logout = socket.create_connection(("127.0.0.1", ports[0]), timeout=timeout)
         logout.setblocking(False)
-        logout_request = (f"POST /logout HTTP/1.0\r\nHost: 127.0.0.1\r\nCookie: hyper_session={secret}\r\n"
-                          f"X-CSRF-Token: {token}\r\nContent-Length: 0\r\n\r\n").encode()
+        logout_request = (f"POST /logout HTTP/1.0\r\nHost: 127.0.0.1\r\n{session.header_lines()}"
+                          f"Content-Length: 0\r\n\r\n").encode()
         logout_answer = [b"", None]
         selector.register(logout, selectors.EVENT_READ, None)
         sent = time.monotonic()
@@ -299,7 +245,8 @@ def main():
     prefix = tempfile.mkdtemp(prefix="hyper-sign-out.")
     os.chmod(prefix, 0o755)  # the postgres user and nginx's worker reach the sockets inside
     folder = os.path.join(prefix, "postgres")
-    processes = Processes(prefix)  # the servers inherit this process's niceness (--nice)
+    processes = Processes()  # the servers inherit this process's niceness (--nice)
+    log = open(os.path.join(prefix, "processes.log"), "w")
     postgres_started = False
     rounds = {"postgres": [], "memory": []}
     try:
@@ -309,8 +256,8 @@ def main():
             raise BenchError(f"scripts/private-postgres could not start a server: {started.stderr.strip()}")
         postgres_started = True
         url = started.stdout.split()[1]
-        shared = [start_instance(processes, prefix, f"pg-{index}", arguments.hyper, url)[0] for index in (1, 2)]
-        memory = None if arguments.skip_memory else start_instance(processes, prefix, "memory", arguments.hyper)[0]
+        shared = [start_instance(processes, log, prefix, f"pg-{index}", arguments.hyper, url)[0] for index in (1, 2)]
+        memory = None if arguments.skip_memory else start_instance(processes, log, prefix, "memory", arguments.hyper)[0]
         with open("/proc/loadavg") as load:
             print(f"sign_out.py: {arguments.streams} streams of one session, {arguments.rounds} round(s);"
                   f" load average {load.read().split()[0]}", flush=True)
@@ -320,8 +267,8 @@ def main():
                 order.reverse()
             for kind in order:
                 ports = shared if kind == "postgres" else [memory]
-                secret, token = sign_in(ports[0])
-                figures = round_trip(ports, arguments.streams // len(ports), secret, token, arguments.timeout)
+                session = demo_session.sign_in(ports[0])
+                figures = round_trip(ports, arguments.streams // len(ports), session, arguments.timeout)
                 rounds[kind].append(figures)
                 label = ("PostgreSQL, 2 instances" if kind == "postgres" else "in memory, 1 instance")
                 print(f"  round {index + 1}, {describe(label, figures)}", flush=True)
@@ -331,7 +278,8 @@ def main():
                 time.sleep(1)
     finally:
         signal.alarm(0)
-        processes.stop()
+        processes.stop_all()
+        log.close()
         if postgres_started:
             subprocess.run([os.path.join(ROOT, "scripts/private-postgres"), "stop", folder], check=False)
         shutil.rmtree(prefix, ignore_errors=True)
