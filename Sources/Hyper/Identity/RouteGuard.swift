@@ -11,12 +11,13 @@ struct RouteGuard: Sendable {
     /// Runs `handler` for `request` if it may, or throws the `RequestRefusal` to answer.
     func respond(to request: Request, with handler: RequestHandler) async throws -> Response {
         var request = request
-        var staleCookie = false
+        // The cookie that deletes a session cookie naming no live session, set on the answer.
+        var clearing: Cookie?
         if let sessions = request.services[Sessions.self],
             let secret = request.cookie(sessions.configuration.cookieName)
         {
             request.session = try await sessions.session(forCookie: secret)
-            staleCookie = request.session == nil
+            if request.session == nil { clearing = try sessions.clearingCookie() }
         }
         do {
             if csrf == .required && request.method.isUnsafe { try Self.checkOrigin(of: request) }
@@ -25,20 +26,15 @@ struct RouteGuard: Sendable {
                 try Self.checkToken(of: request, against: session)
             }
         } catch var refusal as RequestRefusal {
-            if staleCookie, let sessions = request.services[Sessions.self] {
-                refusal.headerFields.append(
-                    HTTPField(name: .setCookie, value: try sessions.clearingCookie().headerValue))
-            }
+            if let clearing { refusal.headerFields.append(HTTPField(name: .setCookie, value: clearing.headerValue)) }
             throw refusal
         }
         var response = try await handler(request)
         // Unless the route set the cookie itself (a sign-in with a dead session's cookie).
-        if staleCookie, let sessions = request.services[Sessions.self],
-            !response.headerFields[values: .setCookie].contains(where: {
-                $0.hasPrefix(sessions.configuration.cookieName + "=")
-            })
+        if let clearing,
+            !response.headerFields[values: .setCookie].contains(where: { $0.hasPrefix(clearing.name + "=") })
         {
-            response.setCookie(try sessions.clearingCookie())
+            response.setCookie(clearing)
         }
         if let owner = request.session, case .stream(var body) = response.body {
             body.owner = owner

@@ -202,47 +202,52 @@ public final class Sessions: Service, Sendable {
 
     /// Ends the streams and forgets the cache entries `revocation` names.
     private func apply(_ revocation: SessionRevocation) {
-        let ended: [WatchedStream] = state.withLock { state in
-            let matches: (WatchedStream) -> Bool
-            switch revocation {
-            case .session(let key, _):
+        let ended: Int
+        switch revocation {
+        case .session(let key, let reason):
+            state.withLock { state in
                 state.cache[key] = nil
                 state.revokedKeys[key] = .now
-                matches = { $0.key == key }
-            case .user(let userID, let keys, _):
+            }
+            ended = endWatchedStreams(reason: reason) { $0.key == key }
+        case .user(let userID, let keys, let reason):
+            state.withLock { state in
                 for key in keys { state.revokedKeys[key] = .now }
                 state.cache = state.cache.filter { $0.value.session.userID != userID }
-                let revoked = Set(keys)
-                matches = { revoked.contains($0.key) }
-            case .streams(let userID, let prefix, _):
-                matches = { $0.userID == userID && ($0.path == prefix || $0.path.hasPrefix(prefix + "/")) }
             }
-            return state.streams.filter { matches($0.value) }.map { id, stream in
-                state.streams[id] = nil
-                return stream
+            let revoked = Set(keys)
+            ended = endWatchedStreams(reason: reason) { revoked.contains($0.key) }
+        case .streams(let userID, let prefix, let reason):
+            ended = endWatchedStreams(reason: reason) {
+                $0.userID == userID && ($0.path == prefix || $0.path.hasPrefix(prefix + "/"))
             }
         }
-        let last = Self.signedOutEvent(reason: revocation.reason)
-        for stream in ended { stream.end(last) }
-        if !ended.isEmpty {
-            logger.info(
-                "Hyper: streams ended", metadata: ["reason": "\(revocation.reason)", "streams": "\(ended.count)"])
+        if ended > 0 {
+            logger.info("Hyper: streams ended", metadata: ["reason": "\(revocation.reason)", "streams": "\(ended)"])
         }
     }
 
-    /// Ends the streams of sessions past their expiry, forgets old revoked keys and their
-    /// cache entries; returns how many streams ended.
+    /// Ends the streams of sessions past their expiry and forgets the keys revoked longer ago than
+    /// `revokedKeyMemory`; returns how many streams ended.
     @discardableResult
     func endExpiredStreams(at now: Date = .now) -> Int {
-        let ended: [WatchedStream] = state.withLock { state in
+        state.withLock { state in
             state.revokedKeys = state.revokedKeys.filter {
                 now.timeIntervalSince($0.value) < Self.revokedKeyMemory.seconds
             }
-            let expired = state.streams.filter { now >= $0.value.expires }
-            for id in expired.keys { state.streams[id] = nil }
-            return Array(expired.values)
         }
-        let last = Self.signedOutEvent(reason: "expired")
+        return endWatchedStreams(reason: "expired") { now >= $0.expires }
+    }
+
+    /// Forgets the watched streams that `matches`, then ends each with `event: signed-out`
+    /// (data `reason`); returns how many.
+    private func endWatchedStreams(reason: String, where matches: (WatchedStream) -> Bool) -> Int {
+        let ended: [WatchedStream] = state.withLock { state in
+            let matching = state.streams.filter { matches($0.value) }
+            for id in matching.keys { state.streams[id] = nil }
+            return Array(matching.values)
+        }
+        let last = Self.signedOutEvent(reason: reason)
         for stream in ended { stream.end(last) }
         return ended.count
     }
